@@ -1,10 +1,10 @@
 /**
- * The team meter's SQLite schema (one Durable Object per team). `requests` holds a row per request; `daily`
+ * The team meter's first SQLite schema (one Durable Object per team). `requests` holds a row per request; `daily`
  * rolls them up per UTC day, model, task, rule and outcome so that usage over a range reads few rows.
  * Costs are integers in nano-USD so sums and budget checks are exact. `task` and `rule` are '' in `daily`
  * when absent (a primary key column cannot usefully be NULL).
  */
-export const SCHEMA = `
+const SCHEMA_V1 = `
 CREATE TABLE IF NOT EXISTS requests (
   request_id TEXT PRIMARY KEY,
   time TEXT NOT NULL,
@@ -40,3 +40,11 @@ CREATE TABLE IF NOT EXISTS daily (
   PRIMARY KEY (day, model, task, rule, outcome)
 );
 `;
+
+/**
+ * The meter's schema as ordered steps. A meter applies, once and in order, every step past the version it has
+ * stored (`schema_version`), so meters created by an older release are brought up to date when they start.
+ * Append only: a step that has shipped is never edited; a change is a new step (`ALTER TABLE ... ADD COLUMN`).
+ * Step 1 uses `IF NOT EXISTS` because meters from before versioning already hold its tables.
+ */
+export const MIGRATIONS: readonly string[] = [SCHEMA_V1];

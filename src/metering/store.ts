@@ -1,10 +1,19 @@
 import { dayOf, type MeterRecord } from "./record";
 import { GROUP_COLUMNS, type MeterGroup, type UsageRow } from "./usage";
-import { SCHEMA } from "./schema";
+import { MIGRATIONS } from "./schema";
 
-/** Creates the tables when missing. Idempotent; runs when the meter starts. */
-export function migrate(sql: SqlStorage): void {
-  sql.exec(SCHEMA);
+/**
+ * Brings the tables up to the newest schema step (`MIGRATIONS`); returns the version reached. Idempotent; runs
+ * when the meter starts, inside the caller's transaction so that a step and its version change together.
+ */
+export function migrate(sql: SqlStorage, steps: readonly string[] = MIGRATIONS): number {
+  sql.exec("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)");
+  const row = sql.exec<{ version: number }>("SELECT version FROM schema_version").toArray()[0];
+  const current = row?.version ?? 0;
+  for (let step = current; step < steps.length; step++) sql.exec(steps[step]!);
+  if (row === undefined) sql.exec("INSERT INTO schema_version (version) VALUES (?)", steps.length);
+  else if (current < steps.length) sql.exec("UPDATE schema_version SET version = ?", steps.length);
+  return Math.max(current, steps.length);
 }
 
 /**

@@ -21,7 +21,7 @@ export interface AdmitRequest {
 export class TeamMeter extends DurableObject {
   constructor(ctx: DurableObjectState, env: Cloudflare.Env) {
     super(ctx, env);
-    migrate(ctx.storage.sql);
+    ctx.storage.transactionSync(() => migrate(ctx.storage.sql));
   }
 
   /** Stores a finished request. Returns false when its request id was already stored. */

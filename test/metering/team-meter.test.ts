@@ -2,6 +2,8 @@ import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import type { TeamMeter } from "../../src/metering/team-meter";
+import { migrate } from "../../src/metering/store";
+import { MIGRATIONS } from "../../src/metering/schema";
 import { record } from "./records";
 
 const meterFor = (name: string) => env.TEAM_METER.get(env.TEAM_METER.idFromName(name));
@@ -148,6 +150,38 @@ describe("budgets", () => {
       accepted: admitted,
       budget_denied: denials.length,
       cost_nano_usd: admitted * cost,
+    });
+  });
+});
+
+describe("the meter's schema steps", () => {
+  it("applies each step past the stored version once, so an older meter is brought up to date", async () => {
+    const meter = meterFor("migrations");
+    await meter.usage("2026-11-01", "2026-11-30", "total");
+    await runInDurableObject(meter, (_: TeamMeter, state) => {
+      const sql = state.storage.sql;
+      expect(sql.exec("SELECT version FROM schema_version").one()).toEqual({ version: MIGRATIONS.length });
+      const next = [...MIGRATIONS, "ALTER TABLE requests ADD COLUMN probe TEXT"];
+      // A second ALTER of the same column would throw: applying twice proves each step runs once.
+      expect(state.storage.transactionSync(() => migrate(sql, next))).toBe(next.length);
+      expect(state.storage.transactionSync(() => migrate(sql, next))).toBe(next.length);
+      const columns = sql
+        .exec<{ name: string }>("PRAGMA table_info(requests)")
+        .toArray()
+        .map((c) => c.name);
+      expect(columns).toContain("probe");
+      expect(sql.exec("SELECT version FROM schema_version").one()).toEqual({ version: next.length });
+    });
+  });
+
+  it("adopts a meter created before versioning without losing its rows", async () => {
+    const meter = meterFor("unversioned");
+    await meter.record(record({ requestId: "old" }));
+    await runInDurableObject(meter, (_: TeamMeter, state) => {
+      const sql = state.storage.sql;
+      sql.exec("DROP TABLE schema_version");
+      expect(state.storage.transactionSync(() => migrate(sql))).toBe(MIGRATIONS.length);
+      expect(sql.exec("SELECT COUNT(*) AS n FROM requests").one()).toEqual({ n: 1 });
     });
   });
 });
