@@ -9,6 +9,7 @@ import { fileURLToPath } from "node:url";
 import type { CompiledPack } from "../src/engine/compile";
 import { loadCorpora, type Corpus } from "./lib/corpora";
 import { combine, measure, REVIEW_PER_ROW, type ReviewItem, type RowStats } from "./lib/eval-stats";
+import { createSavingsCheck } from "./lib/eval-savings";
 import { loadAllPacks } from "./lib/packs";
 
 const root = join(fileURLToPath(new URL(".", import.meta.url)), "..");
@@ -172,9 +173,10 @@ function main(): number {
 
   const rows: TableRow[] = [];
   const groups = new Map<string, Map<string, RowStats[]>>();
+  const savings = createSavingsCheck();
   corpora.forEach((corpus, i) => {
     for (const pack of applied) {
-      const stats = measure(pack, corpus);
+      const stats = measure(pack, corpus, savings.collect(corpus.name, pack.name));
       rows.push({ corpus: corpus.name, pack: pack.name, stepLabels: corpus.stepLabels, stats });
       if (corpus.group) {
         const byPack = groups.get(corpus.group) ?? new Map<string, RowStats[]>();
@@ -207,6 +209,8 @@ function main(): number {
       targets(perCorpus),
       "",
       review(perCorpus),
+      "",
+      savings.section(applied, dataDir),
       "",
       `Data: ${dataDir}. Took ${seconds} s (Node ${process.versions.node}).`,
     ].join("\n"),

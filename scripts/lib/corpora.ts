@@ -11,6 +11,8 @@ export interface LabelledSample {
   correct: boolean;
   /** For wrong samples with a step label: the character offset where the first wrong step starts. */
   errorAt?: number;
+  /** The model that wrote it, where a corpus mixes several (GSM8K); the savings model keys its history by it. */
+  model?: string;
 }
 
 export interface Corpus {
@@ -43,7 +45,7 @@ function gsm8kSolutions(path: string): LabelledSample[] {
       const entry = row[model] as { is_correct?: unknown; solution?: unknown } | undefined;
       if (!entry || typeof entry.solution !== "string") return [];
       const id = `example_model_solutions.jsonl:${i + 1} ${model}`;
-      return [{ id, prompt: str(row.question), text: entry.solution, correct: entry.is_correct === true }];
+      return [{ id, prompt: str(row.question), text: entry.solution, correct: entry.is_correct === true, model }];
     }),
   );
 }

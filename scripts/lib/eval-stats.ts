@@ -1,9 +1,9 @@
 import type { CompiledPack } from "../../src/engine/compile";
 import type { Rejection } from "../../src/engine/inspection";
-import { inspectText } from "../../src/engine/offline";
+import { inspectText, type OfflineResult } from "../../src/engine/offline";
 import { estimateTokens } from "../../src/engine/tokens";
 import type { RequestContext } from "../../src/engine/types";
-import type { Corpus } from "./corpora";
+import type { Corpus, LabelledSample } from "./corpora";
 
 /** A correct-labelled sample the pack rejected, for a reader to judge. */
 export interface ReviewItem {
@@ -65,12 +65,18 @@ function emptyStats(): RowStats {
 /**
  * Runs one pack over one corpus with the Worker's engine (`inspectText`, token-sized pieces) and counts the
  * outcome against the corpus labels. An `exit` verdict saves tokens and keeps the sample; it is never a rejection.
+ * `onSample` sees every result in corpus order (the savings check reuses them instead of inspecting again).
  */
-export function measure(pack: CompiledPack, corpus: Corpus): RowStats {
+export function measure(
+  pack: CompiledPack,
+  corpus: Corpus,
+  onSample?: (sample: LabelledSample, result: OfflineResult) => void,
+): RowStats {
   const stats = emptyStats();
   for (const sample of corpus.samples) {
     const ctx: RequestContext = { prompt: sample.prompt, wantsJson: false, tools: new Map() };
     const result = inspectText([pack], ctx, sample.text);
+    onSample?.(sample, result);
     stats.samples += 1;
     stats.tokens += result.tokens;
     stats.saved += result.tokens - result.tokensUntilStop;

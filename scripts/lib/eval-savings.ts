@@ -1,0 +1,289 @@
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import type { CompiledPack } from "../../src/engine/compile";
+import { inspectText, type OfflineResult } from "../../src/engine/offline";
+import { estimateChoice, type ChoiceEstimate } from "../../src/savings/estimate";
+import { historyScope } from "../../src/savings/history";
+import { cutKind, type CutKind } from "../../src/savings/kinds";
+import { createMemoryHistory } from "../../src/savings/memory-history";
+import { DEFAULT_EXIT_SAMPLE_SHARE } from "../../src/savings/sampling";
+import type { LabelledSample } from "./corpora";
+
+/**
+ * The savings model checked against the truth: over stored full outputs, in order, the model learns from the
+ * accepted ones exactly as a team's meter would (`createMemoryHistory`, the Worker's windows and estimator), and
+ * each sample a rule cuts is estimated at its cut point and compared with what its stored text really had left.
+ * Pure apart from the corpus loader; `npm run eval` prints the table (docs/metering.md explains it).
+ */
+
+/** One stored output as the savings check needs it: its length and where (and why) a rule stopped it. */
+export interface SavingsTraceItem {
+  model: string;
+  tokens: number;
+  stop?: { kind: CutKind; at: number };
+}
+
+/** The stored output's length and stop point, from the engine's offline result. */
+export function traceItem(sample: LabelledSample, result: OfflineResult, model: string): SavingsTraceItem {
+  const model_ = sample.model ?? model;
+  if (!result.verdict) return { model: model_, tokens: result.tokens };
+  return { model: model_, tokens: result.tokens, stop: { kind: cutKind(result.verdict), at: result.tokensUntilStop } };
+}
+
+/** A request setting the check runs under. */
+export interface SavingsSetting {
+  name: string;
+  maxTokens: number | undefined;
+}
+
+/** `max_tokens` as pipelines set it, and none. */
+export const SAVINGS_SETTINGS: readonly SavingsSetting[] = [
+  { name: "max_tokens 4096", maxTokens: 4096 },
+  { name: "no max_tokens", maxTokens: undefined },
+];
+
+interface KindStats {
+  cuts: number;
+  estimate: number;
+  truth: number;
+}
+
+/** What the model estimated for one (corpus, pack, setting), against the truth. */
+export interface SavingsStats {
+  cuts: number;
+  /** Exit-eligible samples let run to learn the tail (one in `1 / DEFAULT_EXIT_SAMPLE_SHARE`): not cut. */
+  sampledExits: number;
+  estimate: number;
+  p10: number;
+  p90: number;
+  truth: number;
+  /** Cuts whose estimate rested on the prior alone (too little history). */
+  onPrior: number;
+  /** Cuts whose truth lies within their [p10, p90]. */
+  covered: number;
+  /** Per cut: estimate minus truth, in tokens. */
+  errors: number[];
+  byKind: Record<CutKind, KindStats>;
+}
+
+/**
+ * Replays a trace through the savings model under one setting. With `max_tokens` a stored output longer than it
+ * counts as cut there by the limit (accepted at `max_tokens`, or never reaching a later stop point), and the truth
+ * of a cut is what was left up to the limit.
+ */
+export function checkSavings(
+  items: readonly SavingsTraceItem[],
+  pack: string,
+  setting: SavingsSetting,
+  exitEvery = Math.round(1 / DEFAULT_EXIT_SAMPLE_SHARE),
+): SavingsStats {
+  const history = createMemoryHistory();
+  const scope = historyScope(null, [pack]);
+  const kind = (): KindStats => ({ cuts: 0, estimate: 0, truth: 0 });
+  const stats: SavingsStats = {
+    cuts: 0,
+    sampledExits: 0,
+    estimate: 0,
+    p10: 0,
+    p90: 0,
+    truth: 0,
+    onPrior: 0,
+    covered: 0,
+    errors: [],
+    byKind: { degeneration: kind(), typical: kind(), exit: kind() },
+  };
+  const { maxTokens } = setting;
+  let exits = 0;
+  for (const item of items) {
+    const length = maxTokens === undefined ? item.tokens : Math.min(item.tokens, maxTokens);
+    const stop = item.stop && (maxTokens === undefined || item.stop.at < maxTokens) ? item.stop : undefined;
+    if (!stop) {
+      history.observe({ model: item.model, scope, lengths: [length], exitTails: [] });
+      continue;
+    }
+    if (stop.kind === "exit" && ++exits % exitEvery === 0) {
+      stats.sampledExits += 1;
+      history.observe({ model: item.model, scope, lengths: [length], exitTails: [length - stop.at] });
+      continue;
+    }
+    const estimate: ChoiceEstimate = estimateChoice(
+      { kind: stop.kind, generated: stop.at },
+      history.snapshot(item.model, scope),
+      maxTokens,
+    );
+    const truth = length - stop.at;
+    stats.cuts += 1;
+    stats.estimate += estimate.tokens;
+    stats.p10 += estimate.p10;
+    stats.p90 += estimate.p90;
+    stats.truth += truth;
+    if (estimate.method.endsWith("_prior")) stats.onPrior += 1;
+    if (truth >= estimate.p10 && truth <= estimate.p90) stats.covered += 1;
+    stats.errors.push(estimate.tokens - truth);
+    const byKind = stats.byKind[stop.kind];
+    byKind.cuts += 1;
+    byKind.estimate += estimate.tokens;
+    byKind.truth += truth;
+  }
+  return stats;
+}
+
+/** Within this share of the truth, summed over a row's cuts (issue #15). */
+export const SAVINGS_TOLERANCE = 0.15;
+/** Rows with fewer cuts are shown, not judged: a handful of cuts says little about a sum. */
+export const MIN_JUDGED_CUTS = 20;
+
+/** One row of the savings table. */
+export interface SavingsRow {
+  corpus: string;
+  pack: string;
+  setting: string;
+  stats: SavingsStats;
+}
+
+const num = (n: number) => Math.round(n).toLocaleString("en-US");
+const ratioOf = (s: SavingsStats) => (s.truth > 0 ? s.estimate / s.truth : s.estimate === 0 ? 1 : Infinity);
+
+function quantile(sorted: readonly number[], q: number): number {
+  return sorted.length === 0 ? 0 : sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
+}
+
+/** Whether a row meets the target, is too small to judge, or misses it. */
+export function verdictOf(s: SavingsStats): "met" | "missed" | "too few cuts" {
+  if (s.cuts < MIN_JUDGED_CUTS) return "too few cuts";
+  return Math.abs(ratioOf(s) - 1) <= SAVINGS_TOLERANCE ? "met" : "missed";
+}
+
+function kinds(s: SavingsStats): string {
+  const parts = (Object.entries(s.byKind) as [CutKind, KindStats][])
+    .filter(([, k]) => k.cuts > 0)
+    .map(([name, k]) => `${name} ${num(k.cuts)}: ${num(k.estimate)} / ${num(k.truth)}`);
+  return parts.join("; ");
+}
+
+/** The savings table in Markdown: one line per row with cuts. */
+export function savingsTable(rows: readonly SavingsRow[]): string {
+  const header = [
+    "corpus",
+    "pack",
+    "setting",
+    "cuts",
+    "truth (tokens left)",
+    "estimate (p10 to p90)",
+    "estimate / truth",
+    "error per cut p10 / p50 / p90",
+    "truth in [p10, p90]",
+    "on prior",
+    "by kind: estimate / truth",
+    "target",
+  ];
+  const line = (values: readonly string[]) => `| ${values.join(" | ")} |`;
+  const body = rows
+    .filter((row) => row.stats.cuts > 0)
+    .map(({ corpus, pack, setting, stats: s }) => {
+      const errors = [...s.errors].sort((a, b) => a - b);
+      const ratio = ratioOf(s);
+      return line([
+        corpus,
+        pack,
+        setting,
+        num(s.cuts) + (s.sampledExits > 0 ? ` (+${num(s.sampledExits)} exits let run)` : ""),
+        num(s.truth),
+        `${num(s.estimate)} (${num(s.p10)} to ${num(s.p90)})`,
+        Number.isFinite(ratio) ? ratio.toFixed(2) : "—",
+        `${num(quantile(errors, 0.1))} / ${num(quantile(errors, 0.5))} / ${num(quantile(errors, 0.9))}`,
+        `${((100 * s.covered) / s.cuts).toFixed(0)}%`,
+        `${((100 * s.onPrior) / s.cuts).toFixed(0)}%`,
+        kinds(s),
+        verdictOf(s),
+      ]);
+    });
+  return [line(header), line(header.map((_, i) => (i < 3 ? "---" : "---:"))), ...body].join("\n");
+}
+
+/** The target line: met, and where it is missed. */
+export function savingsTargets(rows: readonly SavingsRow[]): string {
+  const judged = rows.filter((row) => verdictOf(row.stats) !== "too few cuts");
+  const missed = judged.filter((row) => verdictOf(row.stats) === "missed");
+  const name = (row: SavingsRow) => `${row.corpus} / ${row.pack} / ${row.setting} (${ratioOf(row.stats).toFixed(2)})`;
+  return (
+    `- summed saved estimate within ±${SAVINGS_TOLERANCE * 100}% of the truth, rows with at least ` +
+    `${MIN_JUDGED_CUTS} cuts: met in ${judged.length - missed.length} of ${judged.length}` +
+    (missed.length > 0 ? `; missed in ${missed.map(name).join("; ")}` : "")
+  );
+}
+
+/**
+ * MATH reference solutions (`math-reference/math_test.jsonl`): not a labelled corpus of the main table (every
+ * solution is correct), but the one whose answers are followed by more text, so it checks the exit tail.
+ */
+export function loadMathReference(dataDir: string): LabelledSample[] | undefined {
+  const path = join(dataDir, "math-reference/math_test.jsonl");
+  if (!existsSync(path)) return undefined;
+  return readFileSync(path, "utf8")
+    .split("\n")
+    .filter((line) => line.trim() !== "")
+    .map((line, i) => {
+      const row = JSON.parse(line) as { problem?: unknown; solution?: unknown };
+      return {
+        id: `math_test.jsonl:${i + 1}`,
+        prompt: typeof row.problem === "string" ? row.problem : "",
+        text: typeof row.solution === "string" ? row.solution : "",
+        correct: true,
+      };
+    });
+}
+
+/** Inspects samples with one pack and returns their trace (for corpora outside the main table). */
+export function traceOf(pack: CompiledPack, samples: readonly LabelledSample[], model: string): SavingsTraceItem[] {
+  return samples.map((sample) =>
+    traceItem(
+      sample,
+      inspectText([pack], { prompt: sample.prompt, wantsJson: false, tools: new Map() }, sample.text),
+      model,
+    ),
+  );
+}
+
+/**
+ * `npm run eval`'s savings check: collects each (corpus, pack) trace while the main table is measured, adds the
+ * MATH reference solutions, and prints the table under both settings with its target line.
+ */
+export function createSavingsCheck() {
+  const traces = new Map<string, { corpus: string; pack: string; items: SavingsTraceItem[] }>();
+  return {
+    /** The per-sample hook for `measure`. */
+    collect(corpus: string, pack: string) {
+      const entry = { corpus, pack, items: [] as SavingsTraceItem[] };
+      traces.set(`${corpus}\u0000${pack}`, entry);
+      return (sample: LabelledSample, result: OfflineResult) => entry.items.push(traceItem(sample, result, corpus));
+    },
+    section(packs: readonly CompiledPack[], dataDir: string): string {
+      const math = loadMathReference(dataDir);
+      const all = [...traces.values()];
+      if (math)
+        for (const pack of packs)
+          all.push({ corpus: "MATH reference", pack: pack.name, items: traceOf(pack, math, "MATH") });
+      const rows: SavingsRow[] = SAVINGS_SETTINGS.flatMap((setting) =>
+        all.map(({ corpus, pack, items }) => ({
+          corpus,
+          pack,
+          setting: setting.name,
+          stats: checkSavings(items, pack, setting),
+        })),
+      );
+      return [
+        "## Saved-spend estimate against the truth",
+        "",
+        "Each (corpus, pack) is one key of one team's meter: accepted outputs teach the model in corpus order, one in",
+        `${Math.round(1 / DEFAULT_EXIT_SAMPLE_SHARE)} exit-eligible outputs is let run to teach the exit tail, and every other cut is estimated at its`,
+        "cut point and compared with the tokens its stored text really had left (docs/metering.md).",
+        "",
+        savingsTable(rows),
+        "",
+        savingsTargets(rows),
+        ...(math ? [] : [`- MATH reference: ${join(dataDir, "math-reference/math_test.jsonl")} not found, skipped`]),
+      ].join("\n");
+    },
+  };
+}
