@@ -16,6 +16,8 @@ export default defineConfig({
                 ANTHROPIC_BASE_URL: "http://anthropic.test",
                 UPSTREAM_IDLE_TIMEOUT_MS: "2000",
                 ADMIN_TOKEN: "test-admin-token",
+                // No request is sampled to run past its early exit unless a test asks for it.
+                EXIT_SAMPLE_SHARE: "0",
               },
             },
           }),

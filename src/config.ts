@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { DEFAULT_EXIT_SAMPLE_SHARE } from "./savings/sampling";
 
 /** Worker configuration from vars and secrets, validated once per isolate. */
 export const ConfigSchema = z.object({
@@ -14,6 +15,8 @@ export const ConfigSchema = z.object({
   DEFAULT_PACKS: z.string().default("default"),
   /** Abort an upstream that sends nothing for this long (milliseconds). */
   UPSTREAM_IDLE_TIMEOUT_MS: z.coerce.number().int().positive().default(120_000),
+  /** Share of exit-eligible requests let run past the exit, to learn what follows an answer (docs/metering.md). */
+  EXIT_SAMPLE_SHARE: z.coerce.number().min(0).max(1).default(DEFAULT_EXIT_SAMPLE_SHARE),
 });
 export type Config = z.infer<typeof ConfigSchema>;
 

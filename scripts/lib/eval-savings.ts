@@ -2,11 +2,10 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { CompiledPack } from "../../src/engine/compile";
 import { inspectText, type OfflineResult } from "../../src/engine/offline";
-import { estimateChoice, type ChoiceEstimate } from "../../src/savings/estimate";
 import { historyScope } from "../../src/savings/history";
 import { cutKind, type CutKind } from "../../src/savings/kinds";
-import { createMemoryHistory } from "../../src/savings/memory-history";
 import { DEFAULT_EXIT_SAMPLE_SHARE } from "../../src/savings/sampling";
+import { createSavingsSimulator } from "../../src/savings/simulate";
 import type { LabelledSample } from "./corpora";
 
 /**
@@ -67,17 +66,11 @@ export interface SavingsStats {
 }
 
 /**
- * Replays a trace through the savings model under one setting. With `max_tokens` a stored output longer than it
- * counts as cut there by the limit (accepted at `max_tokens`, or never reaching a later stop point), and the truth
- * of a cut is what was left up to the limit.
+ * Replays a trace through the savings model (`createSavingsSimulator`, as the meter runs it) under one setting;
+ * the truth of a cut is what its stored text had left, up to `max_tokens` when the setting has one.
  */
-export function checkSavings(
-  items: readonly SavingsTraceItem[],
-  pack: string,
-  setting: SavingsSetting,
-  exitEvery = Math.round(1 / DEFAULT_EXIT_SAMPLE_SHARE),
-): SavingsStats {
-  const history = createMemoryHistory();
+export function checkSavings(items: readonly SavingsTraceItem[], pack: string, setting: SavingsSetting): SavingsStats {
+  const simulator = createSavingsSimulator();
   const scope = historyScope(null, [pack]);
   const kind = (): KindStats => ({ cuts: 0, estimate: 0, truth: 0 });
   const stats: SavingsStats = {
@@ -92,26 +85,15 @@ export function checkSavings(
     errors: [],
     byKind: { degeneration: kind(), typical: kind(), exit: kind() },
   };
-  const { maxTokens } = setting;
-  let exits = 0;
   for (const item of items) {
-    const length = maxTokens === undefined ? item.tokens : Math.min(item.tokens, maxTokens);
-    const stop = item.stop && (maxTokens === undefined || item.stop.at < maxTokens) ? item.stop : undefined;
-    if (!stop) {
-      history.observe({ model: item.model, scope, lengths: [length], exitTails: [] });
-      continue;
-    }
-    if (stop.kind === "exit" && ++exits % exitEvery === 0) {
-      stats.sampledExits += 1;
-      history.observe({ model: item.model, scope, lengths: [length], exitTails: [length - stop.at] });
-      continue;
-    }
-    const estimate: ChoiceEstimate = estimateChoice(
-      { kind: stop.kind, generated: stop.at },
-      history.snapshot(item.model, scope),
-      maxTokens,
-    );
-    const truth = length - stop.at;
+    const step = simulator.next({
+      ...item,
+      scope,
+      ...(setting.maxTokens !== undefined ? { maxTokens: setting.maxTokens } : {}),
+    });
+    if (step.kind === "exit_sampled") stats.sampledExits += 1;
+    if (step.kind !== "cut" || !item.stop) continue;
+    const { estimate, truth } = step;
     stats.cuts += 1;
     stats.estimate += estimate.tokens;
     stats.p10 += estimate.p10;
@@ -120,7 +102,7 @@ export function checkSavings(
     if (estimate.method.endsWith("_prior")) stats.onPrior += 1;
     if (truth >= estimate.p10 && truth <= estimate.p90) stats.covered += 1;
     stats.errors.push(estimate.tokens - truth);
-    const byKind = stats.byKind[stop.kind];
+    const byKind = stats.byKind[item.stop.kind];
     byKind.cuts += 1;
     byKind.estimate += estimate.tokens;
     byKind.truth += truth;

@@ -1,6 +1,10 @@
 import type { CompiledPack } from "../../src/engine/compile";
 import type { Rejection } from "../../src/engine/inspection";
 import { inspectText, type OfflineResult } from "../../src/engine/offline";
+import type { ChoiceEstimate } from "../../src/savings/estimate";
+import { historyScope } from "../../src/savings/history";
+import { cutKind } from "../../src/savings/kinds";
+import { createSavingsSimulator } from "../../src/savings/simulate";
 import { readStoredGeneration } from "./replay-input";
 
 // The replay CLI's pure core, kept free of Node APIs so tests can run it inside workerd like the engine itself.
@@ -19,8 +23,15 @@ export interface ReplaySample {
   /** `flag` findings up to the stop point. */
   flags: readonly Rejection[];
   tokens: number;
-  /** Estimated tokens after the stop point: what the upstream would not have generated. */
-  tokensSaved: number;
+  /** Tokens the stored text has after the stop point (up to its `max_tokens`): what was really left. */
+  tokensLeft: number;
+  /**
+   * What the meter would have booked as saved for this cut: the savings model's estimate, learned from the
+   * accepted samples before it in the file (docs/metering.md). Absent for samples that were not cut.
+   */
+  savedEstimate?: ChoiceEstimate;
+  /** An exit-eligible sample the meter would have let run to learn the exit tail (one in 20): nothing saved. */
+  exitSampled?: true;
 }
 
 /** A line (or one choice of it) that could not be read; counted, not fatal. */
@@ -38,8 +49,13 @@ export interface ReplayTotals {
   flagged: number;
   unreadable: number;
   tokens: number;
-  tokensSaved: number;
-  /** `tokensSaved / tokens` (0 when there are no tokens). */
+  /** What the cut samples really had left. */
+  tokensLeft: number;
+  /** The estimates' sums: what the meter would have booked as saved, with its interval. */
+  savedEstimate: { tokens: number; p10: number; p90: number };
+  /** `savedEstimate.tokens / tokensLeft`: the estimate against the truth (null when nothing was left). */
+  estimateOverTruth: number | null;
+  /** `savedEstimate.tokens / tokens` (0 when there are no tokens). */
   savedShare: number;
 }
 
@@ -54,13 +70,33 @@ function statusOf(result: OfflineResult): ReplayStatus {
   return result.flags.length > 0 ? "flagged" : "accepted";
 }
 
+/** The line's model (`model`, `request.model`, `response.model`), which keys the savings history. */
+function modelOf(raw: string): string {
+  try {
+    const line = JSON.parse(raw) as Record<string, unknown>;
+    for (const value of [line, line.request, line.response, line.body]) {
+      const model = typeof value === "object" && value !== null ? (value as { model?: unknown }).model : undefined;
+      if (typeof model === "string" && model) return model;
+    }
+  } catch {
+    // unreadable lines never get here
+  }
+  return "";
+}
+
 /**
- * Replays stored generations through the packs: one JSON object per line, blank lines skipped. Pure: no file
- * system, no output.
+ * Replays stored generations through the packs: one JSON object per line, blank lines skipped. Each cut sample
+ * gets the saved estimate the meter would have booked, from the savings model learning in file order. Pure: no
+ * file system, no output.
  * @example replayLines(readFileSync(file, "utf8").split("\n"), [mathPack])
  */
 export function replayLines(lines: Iterable<string>, packs: readonly CompiledPack[]): ReplayReport {
   const samples: ReplaySample[] = [];
+  const savings = createSavingsSimulator();
+  const scope = historyScope(
+    null,
+    packs.map((pack) => pack.name),
+  );
   const unreadable: UnreadableSample[] = [];
   let line = 0;
   for (const raw of lines) {
@@ -72,6 +108,8 @@ export function replayLines(lines: Iterable<string>, packs: readonly CompiledPac
       continue;
     }
     const several = stored.value.texts.length > 1;
+    const model = modelOf(raw);
+    const { maxTokens } = stored.value.ctx;
     for (const { choice, text } of stored.value.texts) {
       if (!text.ok) {
         unreadable.push({ line, ...(several || choice !== 0 ? { choice } : {}), error: text.error });
@@ -81,6 +119,13 @@ export function replayLines(lines: Iterable<string>, packs: readonly CompiledPac
       const status = statusOf(result);
       // The offline engine inspects each text as choice 0; report the choice it came from.
       const inChoice = (finding: Rejection): Rejection => ({ ...finding, choice });
+      const step = savings.next({
+        model,
+        scope,
+        tokens: result.tokens,
+        ...(result.verdict ? { stop: { kind: cutKind(result.verdict), at: result.tokensUntilStop } } : {}),
+        ...(maxTokens !== undefined ? { maxTokens } : {}),
+      });
       samples.push({
         line,
         choice,
@@ -88,7 +133,9 @@ export function replayLines(lines: Iterable<string>, packs: readonly CompiledPac
         ...(result.verdict ? { verdict: inChoice(result.verdict.rejection) } : {}),
         flags: result.flags.map(inChoice),
         tokens: result.tokens,
-        tokensSaved: result.tokens - result.tokensUntilStop,
+        tokensLeft: step.kind === "cut" ? step.truth : 0,
+        ...(step.kind === "cut" ? { savedEstimate: step.estimate } : {}),
+        ...(step.kind === "exit_sampled" ? { exitSampled: true as const } : {}),
       });
     }
   }
@@ -98,7 +145,10 @@ export function replayLines(lines: Iterable<string>, packs: readonly CompiledPac
 function totalsOf(samples: readonly ReplaySample[], unreadable: number): ReplayTotals {
   const count = (status: ReplayStatus) => samples.filter((sample) => sample.status === status).length;
   const tokens = samples.reduce((sum, sample) => sum + sample.tokens, 0);
-  const tokensSaved = samples.reduce((sum, sample) => sum + sample.tokensSaved, 0);
+  const tokensLeft = samples.reduce((sum, sample) => sum + sample.tokensLeft, 0);
+  const sum = (field: "tokens" | "p10" | "p90") =>
+    samples.reduce((total, sample) => total + (sample.savedEstimate?.[field] ?? 0), 0);
+  const savedEstimate = { tokens: sum("tokens"), p10: sum("p10"), p90: sum("p90") };
   return {
     samples: samples.length,
     accepted: count("accepted"),
@@ -107,8 +157,10 @@ function totalsOf(samples: readonly ReplaySample[], unreadable: number): ReplayT
     flagged: count("flagged"),
     unreadable,
     tokens,
-    tokensSaved,
-    savedShare: tokens > 0 ? tokensSaved / tokens : 0,
+    tokensLeft,
+    savedEstimate,
+    estimateOverTruth: tokensLeft > 0 ? savedEstimate.tokens / tokensLeft : null,
+    savedShare: tokens > 0 ? savedEstimate.tokens / tokens : 0,
   };
 }
 
@@ -142,9 +194,14 @@ export function formatReport(report: ReplayReport): string {
     const { sample } = entry;
     const several = sample.choice > 0 || (perLine.get(sample.line) ?? 0) > 1;
     const head = `line ${sample.line}${several ? ` choice ${sample.choice}` : ""}: ${sample.status}`;
-    out.push(
-      `${head} (${tokensText(sample.tokens)}${sample.tokensSaved > 0 ? `, ${num(sample.tokensSaved)} saved` : ""})`,
-    );
+    const estimate = sample.savedEstimate;
+    const saved = estimate
+      ? `, estimated saved ${num(estimate.tokens)} (p10-p90 ${num(estimate.p10)}-${num(estimate.p90)}, ` +
+        `${estimate.method}, ${num(estimate.samples)} samples; ${num(sample.tokensLeft)} really left)`
+      : sample.exitSampled
+        ? ", let run to measure the exit tail: nothing saved"
+        : "";
+    out.push(`${head} (${tokensText(sample.tokens)}${saved})`);
     const findings = [...(sample.verdict ? [sample.verdict] : []), ...sample.flags];
     for (const finding of findings) {
       const [first, ...rest] = describeFinding(finding);
@@ -156,7 +213,10 @@ export function formatReport(report: ReplayReport): string {
     "",
     `samples ${num(t.samples)}: ${num(t.accepted)} accepted, ${num(t.rejected)} rejected, ${num(t.exited)} exited early, ` +
       `${num(t.flagged)} flagged; ${num(t.unreadable)} unreadable`,
-    `tokens ${num(t.tokens)}; would have been saved ${num(t.tokensSaved)} (${pct(t.savedShare)})`,
+    `tokens ${num(t.tokens)}; estimated saved ${num(t.savedEstimate.tokens)} (${pct(t.savedShare)}; ` +
+      `p10-p90 ${num(t.savedEstimate.p10)}-${num(t.savedEstimate.p90)}); really left after the cuts ` +
+      `${num(t.tokensLeft)}` +
+      (t.estimateOverTruth === null ? "" : ` (estimate / truth ${t.estimateOverTruth.toFixed(2)})`),
   );
   return out.join("\n");
 }

@@ -57,8 +57,10 @@ export function createAnthropicFormat(): WireFormat {
 
   const parse = (event: EventSourceMessage): Json => JSON.parse(event.data) as Json;
 
-  const errorFrame = (error: Json, usage: InflightUsage, status: number): Frame => {
-    const body = { type: "error", error, usage: anthropicUsage(usage) };
+  const errorFrame = (fields: Json, usage: InflightUsage, status: number): Frame => {
+    const u = anthropicUsage(usage);
+    // Usage inside `error` too, as in the OpenAI formats, for wrappers that keep only the inner error object.
+    const body = { type: "error", error: { ...fields, usage: u }, usage: u };
     return { ...eventFrame(body), error: { status, body } };
   };
 

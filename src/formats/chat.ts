@@ -157,6 +157,7 @@ export function createChatFormat(kind: CompletionKind): WireFormat {
       ...usageFrames(usage, wantsUsage),
       event ? { sse: formatEvent(event) } : doneFrame,
     ],
+    // `usage` is also inside `error`: the openai SDKs keep only that object of an error event or a 422 body.
     rejection(verdict, usage) {
       const r = verdict.rejection;
       const body = {
@@ -166,6 +167,7 @@ export function createChatFormat(kind: CompletionKind): WireFormat {
           code: r.rule,
           param: null,
           rejection: r,
+          usage,
         },
         usage,
       };
@@ -173,7 +175,7 @@ export function createChatFormat(kind: CompletionKind): WireFormat {
     },
     failure(message, usage) {
       const body = {
-        error: { message, type: "upstream_error", code: "malformed_upstream_stream", param: null },
+        error: { message, type: "upstream_error", code: "malformed_upstream_stream", param: null, usage },
         usage,
       };
       return { sse: dataFrame(body), payload: body, error: { status: 502, body } };

@@ -184,14 +184,16 @@ export function createResponsesFormat(): WireFormat {
   const terminal = (type: string, response: Json, usage: InflightUsage, extra: Json = {}): Frame =>
     numbered({ type, response: { ...response, usage: responsesUsage(usage), ...extra }, ...extra });
 
-  const errorFrame = (error: Json, usage: InflightUsage, status: number): Frame => {
+  const errorFrame = (fields: Json, usage: InflightUsage, status: number): Frame => {
     const u = responsesUsage(usage);
+    // The SDK raises the nested error and keeps nothing else of the event or the 422 body: usage goes inside too.
+    const error: Json = { ...fields, usage: u };
     const payload = {
       type: "error",
       sequence_number: next(),
       // The published event schema is flat; OpenAI nests the error, and the SDK raises the nested one.
-      code: error.code,
-      message: error.message,
+      code: fields.code,
+      message: fields.message,
       param: null,
       error,
       usage: u,

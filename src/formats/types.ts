@@ -1,6 +1,8 @@
 import type { EventSourceMessage } from "eventsource-parser";
 import type { Rejection, Verdict } from "../engine/inspection";
 import type { Channel } from "../engine/types";
+import type { ExitObserved } from "../savings/tracker";
+import type { SavedEstimate } from "../savings/types";
 
 type Json = Record<string, unknown>;
 
@@ -22,10 +24,12 @@ export interface InflightUsage extends Usage {
     outcome: Outcome;
     /** `upstream`: the provider's own usage; `inflight`: counted by inflight because the stream was cut. */
     counted_by: "upstream" | "inflight";
-    saved_completion_tokens: number | null;
-    saved_method: "max_tokens_remaining" | "mean_accepted_completion" | "none";
+    /** The estimate of completion tokens the cut avoided (docs/metering.md); null when no rule cut the stream. */
+    saved_estimate: SavedEstimate | null;
     packs: string[];
     flags?: Rejection[];
+    /** A stream let run past its early exit to measure what follows an answer (`EXIT_SAMPLE_SHARE`). */
+    exit_observed?: ExitObserved;
   };
 }
 

@@ -5,6 +5,10 @@ import { UpstreamAbort, type AbortReason } from "../proxy/abort";
 import { collectFrames, createPump, streamToClient } from "../proxy/pump";
 import { createSession, type SessionReport } from "../proxy/session";
 import { describeFetchError, upstreamHeaders } from "../proxy/upstream";
+import { savedFields } from "../metering/record";
+import { historyScope } from "../savings/history";
+import { createSavingsLink } from "../savings/link";
+import { sampleExit } from "../savings/sampling";
 import type { ApiSpec } from "./apis/types";
 import type { AppEnv } from "./types";
 
@@ -105,6 +109,10 @@ export function createProxyHandler(api: ApiSpec) {
       if (!controller.signal.aborted) controller.abort(new UpstreamAbort(reason));
     };
     const format = api.createFormat();
+    const packNames = packs.value.map((pack) => pack.name);
+    // The savings history of this request's key, asked for now, in parallel with the upstream request.
+    const scope = historyScope(c.var.task, packNames);
+    const savings = createSavingsLink(c.env.TEAM_METER, c.var.team?.team, request.model, scope);
     const session = createSession({
       requestId,
       format,
@@ -116,32 +124,38 @@ export function createProxyHandler(api: ApiSpec) {
       choices: request.choices,
       model: request.model,
       promptTokensEstimate: request.promptTokensEstimate,
+      exitSample: sampleExit(config.EXIT_SAMPLE_SHARE),
       abort,
     });
+    savings.onLoad((history) => session.useHistory(history));
     let reported = false;
+    const meterFailed = (error: unknown) =>
+      console.error(JSON.stringify({ msg: "inflight.meter_failed", request_id: requestId, error: String(error) }));
     const report = () => {
       if (reported) return;
       reported = true;
       const final = session.report();
       logReport(requestId, request.model, final);
       const record = c.var.recordRequest;
+      const time = new Date().toISOString();
+      const observed = { model: request.model, scope, ...final.observed };
+      const teaches = observed.lengths.length + observed.exitTails.length > 0;
+      if (!record && teaches) c.executionCtx.waitUntil(savings.observe(observed, time).catch(meterFailed));
       if (record) {
         const write = record({
           requestId,
-          time: new Date().toISOString(),
+          time,
           model: request.model,
           task: c.var.task ?? null,
           adapter: c.var.upstream?.label ?? null,
-          packs: packs.value.map((pack) => pack.name),
+          packs: packNames,
           outcome: final.outcome,
           rule: final.rejection?.rule ?? null,
           promptTokens: final.usage.prompt_tokens,
           completionTokens: final.usage.completion_tokens,
-          savedTokens: final.usage.inflight.saved_completion_tokens,
-          savedMethod: final.usage.inflight.saved_method,
-        }).catch((error: unknown) =>
-          console.error(JSON.stringify({ msg: "inflight.meter_failed", request_id: requestId, error: String(error) })),
-        );
+          ...savedFields(final.usage.inflight.saved_estimate, final.outcome),
+          ...(teaches ? { observed } : {}),
+        }).catch(meterFailed);
         // Metering survives the client disconnecting: the runtime keeps the request alive until it is written.
         c.executionCtx.waitUntil(write);
       }
@@ -197,6 +211,8 @@ export function createProxyHandler(api: ApiSpec) {
       return new Response(errorText, { status: upstream.status, headers: errorHeaders });
     }
 
+    // Usually long there: it was asked for with the upstream request. A slow meter leaves cuts on the prior.
+    await savings.ready();
     const pump = createPump(upstream.body, session, config.UPSTREAM_IDLE_TIMEOUT_MS);
     if (request.stream) {
       const body = streamToClient(pump, clientGone, report);

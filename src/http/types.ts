@@ -11,6 +11,8 @@ export interface Bindings {
   ANTHROPIC_API_KEY?: string;
   DEFAULT_PACKS?: string;
   UPSTREAM_IDLE_TIMEOUT_MS?: string;
+  /** Share of exit-eligible requests let run past the exit to measure the tail (default 0.05). */
+  EXIT_SAMPLE_SHARE?: string;
   /** Secret guarding /admin/*. */
   ADMIN_TOKEN?: string;
   /** Team keys, policies (see the README, "Teams, keys and metering"). Without it, team keys and metering are off. */

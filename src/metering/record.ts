@@ -1,3 +1,4 @@
+import type { SavedEstimate, SavingsObservation } from "../savings/types";
 import { priceOf, tokenCostNano, type Pricing } from "./pricing";
 
 /** How a metered request ended. `budget_denied` requests were refused before anything was forwarded. */
@@ -24,8 +25,36 @@ export interface RequestRecord {
   rule: string | null;
   promptTokens: number;
   completionTokens: number;
+  /** The saved estimate's expected tokens (`usage.inflight.saved_estimate`); null when no rule cut the stream. */
   savedTokens: number | null;
+  /** The estimate's method, `none` without one. */
   savedMethod: string;
+  /** The estimate's interval, the observations it rests on and the `max_tokens` bound; absent without one. */
+  savedP10?: number | null;
+  savedP90?: number | null;
+  savedSamples?: number | null;
+  savedUpperBound?: number | null;
+  /** What the request teaches the team's savings model, learned in the same meter call as the row. */
+  observed?: SavingsObservation;
+}
+
+/**
+ * A request's saved estimate as record fields. Without an estimate an accepted request saved nothing (0) and
+ * any other one an unknown amount (null): a client that walked away may have spared the rest of the stream.
+ */
+export function savedFields(
+  estimate: SavedEstimate | null,
+  outcome: MeterOutcome,
+): Pick<RequestRecord, "savedTokens" | "savedMethod" | "savedP10" | "savedP90" | "savedSamples" | "savedUpperBound"> {
+  if (!estimate) return { savedTokens: outcome === "accepted" ? 0 : null, savedMethod: "none" };
+  return {
+    savedTokens: estimate.completion_tokens,
+    savedMethod: estimate.method,
+    savedP10: estimate.p10,
+    savedP90: estimate.p90,
+    savedSamples: estimate.samples,
+    savedUpperBound: estimate.upper_bound,
+  };
 }
 
 /** A finished request as the team's meter stores it: one row of the `requests` table. */
@@ -36,25 +65,35 @@ export interface MeterRecord extends RequestRecord {
   costNano: number | null;
   /** Saved completion tokens at the output price; null when either is unknown. */
   savedCostNano: number | null;
+  /** The estimate's p10 and p90 at the output price; null (or absent) when either is unknown. */
+  savedCostP10Nano?: number | null;
+  savedCostP90Nano?: number | null;
 }
 
 /** A record before pricing. */
-export type UnpricedRecord = Omit<MeterRecord, "costNano" | "savedCostNano">;
+export type UnpricedRecord = Omit<MeterRecord, "costNano" | "savedCostNano" | "savedCostP10Nano" | "savedCostP90Nano">;
 
 /**
  * Prices a record from the pricing file. A model without a price keeps its token counts and gets `null` costs;
  * a request refused for its budget cost nothing.
  */
 export function priceRecord(record: UnpricedRecord, pricing: Pricing): MeterRecord {
-  if (record.outcome === "budget_denied") return { ...record, costNano: 0, savedCostNano: 0 };
+  if (record.outcome === "budget_denied")
+    return { ...record, costNano: 0, savedCostNano: 0, savedCostP10Nano: 0, savedCostP90Nano: 0 };
   const price = priceOf(pricing, record.model);
-  if (!price) return { ...record, costNano: null, savedCostNano: null };
+  if (!price) return { ...record, costNano: null, savedCostNano: null, savedCostP10Nano: null, savedCostP90Nano: null };
   const costNano =
     tokenCostNano(record.promptTokens, price.input_per_million) +
     tokenCostNano(record.completionTokens, price.output_per_million);
-  const savedCostNano =
-    record.savedTokens === null ? null : tokenCostNano(record.savedTokens, price.output_per_million);
-  return { ...record, costNano, savedCostNano };
+  const output = (tokens: number | null | undefined) =>
+    tokens === null || tokens === undefined ? null : tokenCostNano(tokens, price.output_per_million);
+  return {
+    ...record,
+    costNano,
+    savedCostNano: output(record.savedTokens),
+    savedCostP10Nano: output(record.savedP10),
+    savedCostP90Nano: output(record.savedP90),
+  };
 }
 
 /** The UTC day (`YYYY-MM-DD`) of an ISO timestamp. */

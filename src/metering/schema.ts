@@ -41,10 +41,54 @@ CREATE TABLE IF NOT EXISTS daily (
 );
 `;
 
+/** Per-group sums of a saved column over the requests a `daily` row rolls up. */
+const rolledUp = (column: string) => `COALESCE((SELECT SUM(r.${column}) FROM requests r
+    WHERE r.day = daily.day AND r.model = daily.model AND COALESCE(r.task, '') = daily.task
+      AND COALESCE(r.rule, '') = daily.rule AND r.outcome = daily.outcome), 0)`;
+
+/**
+ * Step 2: the saved figure becomes an estimate with an interval (docs/metering.md). Rows gain the estimate's p10,
+ * p90, the observations it rests on, the `max_tokens` upper bound and the interval's cost; `daily` sums them.
+ * Rows written before this step booked `max_tokens` remaining (an upper bound) or one isolate's mean length as
+ * saved: their figure moves to `saved_upper_bound` (the upper bound) or is dropped (the mean), they keep their
+ * old `saved_method`, and the rollups are recomputed from the rows, so no total mixes old bounds with estimates.
+ * `savings_history` holds what the savings model learns: one row per history kind and key, the newest
+ * observations as a JSON array (src/savings/history-store.ts).
+ */
+const SCHEMA_V2_SAVINGS_ESTIMATE = `
+ALTER TABLE requests ADD COLUMN saved_p10 INTEGER;
+ALTER TABLE requests ADD COLUMN saved_p90 INTEGER;
+ALTER TABLE requests ADD COLUMN saved_samples INTEGER;
+ALTER TABLE requests ADD COLUMN saved_upper_bound INTEGER;
+ALTER TABLE requests ADD COLUMN saved_cost_p10_nano_usd INTEGER;
+ALTER TABLE requests ADD COLUMN saved_cost_p90_nano_usd INTEGER;
+ALTER TABLE daily ADD COLUMN saved_p10_tokens INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE daily ADD COLUMN saved_p90_tokens INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE daily ADD COLUMN saved_upper_bound_tokens INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE daily ADD COLUMN saved_cost_p10_nano_usd INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE daily ADD COLUMN saved_cost_p90_nano_usd INTEGER NOT NULL DEFAULT 0;
+UPDATE requests
+  SET saved_upper_bound = CASE WHEN saved_method = 'max_tokens_remaining' THEN saved_tokens END,
+      saved_tokens = NULL, saved_cost_nano_usd = NULL
+  WHERE saved_method IN ('max_tokens_remaining', 'mean_accepted_completion');
+UPDATE daily SET
+  saved_tokens = ${rolledUp("saved_tokens")},
+  saved_cost_nano_usd = ${rolledUp("saved_cost_nano_usd")},
+  saved_upper_bound_tokens = ${rolledUp("saved_upper_bound")};
+CREATE TABLE savings_history (
+  kind TEXT NOT NULL,
+  key TEXT NOT NULL,
+  observed TEXT NOT NULL,
+  total INTEGER NOT NULL,
+  updated TEXT NOT NULL,
+  PRIMARY KEY (kind, key)
+);
+`;
+
 /**
  * The meter's schema as ordered steps. A meter applies, once and in order, every step past the version it has
  * stored (`schema_version`), so meters created by an older release are brought up to date when they start.
  * Append only: a step that has shipped is never edited; a change is a new step (`ALTER TABLE ... ADD COLUMN`).
  * Step 1 uses `IF NOT EXISTS` because meters from before versioning already hold its tables.
  */
-export const MIGRATIONS: readonly string[] = [SCHEMA_V1];
+export const MIGRATIONS: readonly string[] = [SCHEMA_V1, SCHEMA_V2_SAVINGS_ESTIMATE];

@@ -1,5 +1,5 @@
 import { dayOf, type MeterRecord } from "./record";
-import { GROUP_COLUMNS, type MeterGroup, type UsageRow } from "./usage";
+import { COUNT_FIELDS, GROUP_COLUMNS, KEY_SEPARATOR, type MeterGroup, type UsageRow } from "./usage";
 import { MIGRATIONS } from "./schema";
 
 /**
@@ -26,8 +26,9 @@ export function insertRecord(sql: SqlStorage, record: MeterRecord): boolean {
   const day = dayOf(record.time);
   sql.exec(
     `INSERT INTO requests (request_id, time, day, model, task, adapter, packs, outcome, rule, prompt_tokens,
-       completion_tokens, saved_tokens, saved_method, cost_nano_usd, saved_cost_nano_usd, key_id)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+       completion_tokens, saved_tokens, saved_method, cost_nano_usd, saved_cost_nano_usd, key_id, saved_p10,
+       saved_p90, saved_samples, saved_upper_bound, saved_cost_p10_nano_usd, saved_cost_p90_nano_usd)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     record.requestId,
     record.time,
     day,
@@ -44,11 +45,18 @@ export function insertRecord(sql: SqlStorage, record: MeterRecord): boolean {
     record.costNano,
     record.savedCostNano,
     record.keyId,
+    record.savedP10 ?? null,
+    record.savedP90 ?? null,
+    record.savedSamples ?? null,
+    record.savedUpperBound ?? null,
+    record.savedCostP10Nano ?? null,
+    record.savedCostP90Nano ?? null,
   );
   sql.exec(
     `INSERT INTO daily (day, model, task, rule, outcome, requests, prompt_tokens, completion_tokens, saved_tokens,
-       cost_nano_usd, saved_cost_nano_usd, unpriced_requests)
-     VALUES (?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?)
+       cost_nano_usd, saved_cost_nano_usd, unpriced_requests, saved_p10_tokens, saved_p90_tokens,
+       saved_upper_bound_tokens, saved_cost_p10_nano_usd, saved_cost_p90_nano_usd)
+     VALUES (?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
      ON CONFLICT (day, model, task, rule, outcome) DO UPDATE SET
        requests = requests + 1,
        prompt_tokens = prompt_tokens + excluded.prompt_tokens,
@@ -56,7 +64,12 @@ export function insertRecord(sql: SqlStorage, record: MeterRecord): boolean {
        saved_tokens = saved_tokens + excluded.saved_tokens,
        cost_nano_usd = cost_nano_usd + excluded.cost_nano_usd,
        saved_cost_nano_usd = saved_cost_nano_usd + excluded.saved_cost_nano_usd,
-       unpriced_requests = unpriced_requests + excluded.unpriced_requests`,
+       unpriced_requests = unpriced_requests + excluded.unpriced_requests,
+       saved_p10_tokens = saved_p10_tokens + excluded.saved_p10_tokens,
+       saved_p90_tokens = saved_p90_tokens + excluded.saved_p90_tokens,
+       saved_upper_bound_tokens = saved_upper_bound_tokens + excluded.saved_upper_bound_tokens,
+       saved_cost_p10_nano_usd = saved_cost_p10_nano_usd + excluded.saved_cost_p10_nano_usd,
+       saved_cost_p90_nano_usd = saved_cost_p90_nano_usd + excluded.saved_cost_p90_nano_usd`,
     day,
     record.model,
     record.task ?? "",
@@ -68,6 +81,11 @@ export function insertRecord(sql: SqlStorage, record: MeterRecord): boolean {
     record.costNano ?? 0,
     record.savedCostNano ?? 0,
     record.costNano === null ? 1 : 0,
+    record.savedP10 ?? 0,
+    record.savedP90 ?? 0,
+    record.savedUpperBound ?? 0,
+    record.savedCostP10Nano ?? 0,
+    record.savedCostP90Nano ?? 0,
   );
   return true;
 }
@@ -80,44 +98,51 @@ export function spendNano(sql: SqlStorage, from: string, to: string): number {
   return row.spend ?? 0;
 }
 
-/** Usage over the UTC days `from`..`to` (inclusive), one row per group value, ordered by it. */
-export function queryUsage(sql: SqlStorage, from: string, to: string, group: MeterGroup): UsageRow[] {
-  const column = GROUP_COLUMNS[group];
+/** `daily` columns behind each summed field of a usage row. */
+const SUMS: Record<(typeof COUNT_FIELDS)[number], string> = {
+  requests: "requests",
+  accepted: "CASE WHEN outcome = 'accepted' THEN requests ELSE 0 END",
+  rejected: "CASE WHEN outcome = 'rejected' THEN requests ELSE 0 END",
+  early_exit: "CASE WHEN outcome = 'early_exit' THEN requests ELSE 0 END",
+  client_abort: "CASE WHEN outcome = 'client_abort' THEN requests ELSE 0 END",
+  upstream_error: "CASE WHEN outcome = 'upstream_error' THEN requests ELSE 0 END",
+  budget_denied: "CASE WHEN outcome = 'budget_denied' THEN requests ELSE 0 END",
+  prompt_tokens: "prompt_tokens",
+  completion_tokens: "completion_tokens",
+  estimated_saved_tokens: "saved_tokens",
+  estimated_saved_tokens_p10: "saved_p10_tokens",
+  estimated_saved_tokens_p90: "saved_p90_tokens",
+  saved_upper_bound_tokens: "saved_upper_bound_tokens",
+  unpriced_requests: "unpriced_requests",
+  cost_nano_usd: "cost_nano_usd",
+  estimated_saved_cost_nano_usd: "saved_cost_nano_usd",
+  estimated_saved_cost_p10_nano_usd: "saved_cost_p10_nano_usd",
+  estimated_saved_cost_p90_nano_usd: "saved_cost_p90_nano_usd",
+};
+
+/**
+ * Usage over the UTC days `from`..`to` (inclusive), one row per value of the groups (one or two), ordered by
+ * them; a two-group row's key joins its values with `KEY_SEPARATOR`.
+ */
+export function queryUsage(
+  sql: SqlStorage,
+  from: string,
+  to: string,
+  group: MeterGroup | readonly MeterGroup[],
+): UsageRow[] {
+  const groups = typeof group === "string" ? [group] : group;
+  const key = groups.map((g) => GROUP_COLUMNS[g]).join(` || char(${KEY_SEPARATOR.charCodeAt(0)}) || `);
+  const sums = COUNT_FIELDS.map((field) => `SUM(${SUMS[field]}) AS ${field}`).join(", ");
   const rows = sql
     .exec<Record<string, string | number>>(
-      `SELECT ${column} AS key,
-         SUM(requests) AS requests,
-         SUM(CASE WHEN outcome = 'accepted' THEN requests ELSE 0 END) AS accepted,
-         SUM(CASE WHEN outcome = 'rejected' THEN requests ELSE 0 END) AS rejected,
-         SUM(CASE WHEN outcome = 'early_exit' THEN requests ELSE 0 END) AS early_exit,
-         SUM(CASE WHEN outcome = 'client_abort' THEN requests ELSE 0 END) AS client_abort,
-         SUM(CASE WHEN outcome = 'upstream_error' THEN requests ELSE 0 END) AS upstream_error,
-         SUM(CASE WHEN outcome = 'budget_denied' THEN requests ELSE 0 END) AS budget_denied,
-         SUM(prompt_tokens) AS prompt_tokens,
-         SUM(completion_tokens) AS completion_tokens,
-         SUM(saved_tokens) AS saved_tokens,
-         SUM(cost_nano_usd) AS cost_nano_usd,
-         SUM(saved_cost_nano_usd) AS saved_cost_nano_usd,
-         SUM(unpriced_requests) AS unpriced_requests
-       FROM daily WHERE day BETWEEN ? AND ? GROUP BY key ORDER BY key`,
+      `SELECT ${key} AS key, ${sums} FROM daily WHERE day BETWEEN ? AND ? GROUP BY key ORDER BY key`,
       from,
       to,
     )
     .toArray();
-  return rows.map((row) => ({
-    key: String(row.key),
-    requests: Number(row.requests),
-    accepted: Number(row.accepted),
-    rejected: Number(row.rejected),
-    early_exit: Number(row.early_exit),
-    client_abort: Number(row.client_abort),
-    upstream_error: Number(row.upstream_error),
-    budget_denied: Number(row.budget_denied),
-    prompt_tokens: Number(row.prompt_tokens),
-    completion_tokens: Number(row.completion_tokens),
-    saved_tokens: Number(row.saved_tokens),
-    cost_nano_usd: Number(row.cost_nano_usd),
-    saved_cost_nano_usd: Number(row.saved_cost_nano_usd),
-    unpriced_requests: Number(row.unpriced_requests),
-  }));
+  return rows.map((row) => {
+    const out = { key: String(row.key) } as UsageRow;
+    for (const field of COUNT_FIELDS) out[field] = Number(row[field]);
+    return out;
+  });
 }

@@ -3,6 +3,8 @@ import { err, ok, type Result } from "../engine/result";
 import { checkBudget, periods, type BudgetDenial, type BudgetLimits } from "./budget";
 import { nanoToUsd } from "./pricing";
 import type { MeterRecord } from "./record";
+import { addObservation, loadHistory } from "../savings/history-store";
+import type { HistorySnapshot, SavingsObservation } from "../savings/types";
 import { insertRecord, migrate, queryUsage, spendNano } from "./store";
 import type { MeterGroup, UsageRow } from "./usage";
 
@@ -15,8 +17,10 @@ export interface AdmitRequest {
 
 /**
  * One team's meter: a SQLite-backed Durable Object holding a row per request and daily rollups (see
- * `schema.ts`). The budget check and every spend update run in this single-threaded object, each in one
- * synchronous transaction, so a check always sees every finished request and no update is lost.
+ * `schema.ts`), and the team's savings history (`src/savings/history-store.ts`). The budget check and every
+ * spend update run in this single-threaded object, each in one synchronous transaction, so a check always sees
+ * every finished request and no update is lost. Requests without a team key keep their savings history in the
+ * instances named by `anonymousMeter` (`src/savings/history.ts`), which hold no request rows.
  */
 export class TeamMeter extends DurableObject {
   constructor(ctx: DurableObjectState, env: Cloudflare.Env) {
@@ -24,9 +28,29 @@ export class TeamMeter extends DurableObject {
     ctx.storage.transactionSync(() => migrate(ctx.storage.sql));
   }
 
-  /** Stores a finished request. Returns false when its request id was already stored. */
+  /**
+   * Stores a finished request and, in the same transaction, adds what it observed to the savings history.
+   * Returns false when its request id was already stored (then it teaches nothing twice either).
+   */
   record(record: MeterRecord): boolean {
-    return this.ctx.storage.transactionSync(() => insertRecord(this.ctx.storage.sql, record));
+    const sql = this.ctx.storage.sql;
+    return this.ctx.storage.transactionSync(() => {
+      const { observed, ...row } = record;
+      if (!insertRecord(sql, row)) return false;
+      if (observed) addObservation(sql, observed, record.time);
+      return true;
+    });
+  }
+
+  /** What the savings model has learned for a request's key (model and scope) and its model. */
+  savings(model: string, scope: string): HistorySnapshot {
+    return loadHistory(this.ctx.storage.sql, model, scope);
+  }
+
+  /** Adds a request's observations without a request row (traffic without a team key). */
+  observe(observed: SavingsObservation, time: string): void {
+    const sql = this.ctx.storage.sql;
+    this.ctx.storage.transactionSync(() => addObservation(sql, observed, time));
   }
 
   /**
@@ -49,8 +73,8 @@ export class TeamMeter extends DurableObject {
     });
   }
 
-  /** Usage over UTC days `from`..`to`, grouped. */
-  usage(from: string, to: string, group: MeterGroup): UsageRow[] {
+  /** Usage over UTC days `from`..`to`, grouped by one or two dimensions. */
+  usage(from: string, to: string, group: MeterGroup | MeterGroup[]): UsageRow[] {
     return queryUsage(this.ctx.storage.sql, from, to, group);
   }
 }

@@ -14,7 +14,15 @@ export const GROUP_COLUMNS: Record<MeterGroup, string> = {
   total: "''",
 };
 
-/** One group's sums as the meter returns them (costs in nano-USD). */
+/** Joins the values of a two-dimension group into one row key (a control character no name contains). */
+export const KEY_SEPARATOR = "\u001f";
+
+/**
+ * One group's sums as the meter returns them (costs in nano-USD). `estimated_saved_*` sum the saved estimate of
+ * every request in the group and the bounds of its interval (a sum of p10s, not the p10 of the sum: wider than
+ * the sum's own interval, never narrower); `saved_upper_bound_tokens` sums the `max_tokens` bound of the cut
+ * requests that set one.
+ */
 export interface UsageRow {
   key: string;
   requests: number;
@@ -26,13 +34,19 @@ export interface UsageRow {
   budget_denied: number;
   prompt_tokens: number;
   completion_tokens: number;
-  saved_tokens: number;
-  cost_nano_usd: number;
-  saved_cost_nano_usd: number;
+  estimated_saved_tokens: number;
+  estimated_saved_tokens_p10: number;
+  estimated_saved_tokens_p90: number;
+  saved_upper_bound_tokens: number;
   unpriced_requests: number;
+  cost_nano_usd: number;
+  estimated_saved_cost_nano_usd: number;
+  estimated_saved_cost_p10_nano_usd: number;
+  estimated_saved_cost_p90_nano_usd: number;
 }
 
-const COUNT_FIELDS = [
+/** Every summed field of a row, in the order the API and the CSV list them (costs last). */
+export const COUNT_FIELDS = [
   "requests",
   "accepted",
   "rejected",
@@ -42,13 +56,47 @@ const COUNT_FIELDS = [
   "budget_denied",
   "prompt_tokens",
   "completion_tokens",
-  "saved_tokens",
-  "cost_nano_usd",
-  "saved_cost_nano_usd",
+  "estimated_saved_tokens",
+  "estimated_saved_tokens_p10",
+  "estimated_saved_tokens_p90",
+  "saved_upper_bound_tokens",
   "unpriced_requests",
-] as const;
+  "cost_nano_usd",
+  "estimated_saved_cost_nano_usd",
+  "estimated_saved_cost_p10_nano_usd",
+  "estimated_saved_cost_p90_nano_usd",
+] as const satisfies readonly (keyof UsageRow)[];
+
+/** Nano-USD fields and the USD field each becomes in the API. */
+const COST_FIELDS = {
+  cost_nano_usd: "cost_usd",
+  estimated_saved_cost_nano_usd: "estimated_saved_cost_usd",
+  estimated_saved_cost_p10_nano_usd: "estimated_saved_cost_usd_p10",
+  estimated_saved_cost_p90_nano_usd: "estimated_saved_cost_usd_p90",
+} as const;
 
 const DaySchema = z.iso.date();
+const METER_DIMENSIONS = ["day", "model", "rule", "task", "outcome"] as const satisfies readonly MeterGroup[];
+const DIMENSIONS = [...METER_DIMENSIONS, "team"] as const;
+/** A grouping dimension of the usage API. */
+export type UsageDimension = (typeof DIMENSIONS)[number];
+
+/** `group_by`: one dimension, or two separated by a comma (`team,day`, `rule,day`), each at most once. */
+const GroupBySchema = z.string().transform((value, ctx): UsageDimension[] => {
+  const parts = value.split(",").map((part) => part.trim());
+  const unknown = parts.find((part) => !(DIMENSIONS as readonly string[]).includes(part));
+  const problem =
+    unknown !== undefined
+      ? `unknown dimension "${unknown}"; expected ${DIMENSIONS.join(", ")}, or two of them separated by a comma`
+      : parts.length > 2
+        ? "at most two dimensions"
+        : new Set(parts).size < parts.length
+          ? "a dimension may appear once"
+          : undefined;
+  if (problem === undefined) return parts as UsageDimension[];
+  ctx.addIssue({ code: "custom", message: problem });
+  return z.NEVER;
+});
 
 /** Query of `GET /admin/usage` and `GET /v1/inflight/usage`. */
 export const UsageQuerySchema = z
@@ -56,7 +104,7 @@ export const UsageQuerySchema = z
     team: z.string().optional(),
     from: DaySchema.optional(),
     to: DaySchema.optional(),
-    group_by: z.enum(["day", "model", "rule", "task", "outcome", "team"]).default("day"),
+    group_by: GroupBySchema.default(["day"] as UsageDimension[]),
     format: z.enum(["json", "csv"]).default("json"),
   })
   .refine((query) => !query.from || !query.to || query.from <= query.to, {
@@ -98,23 +146,30 @@ export function mergeRows(lists: readonly (readonly UsageRow[])[]): UsageRow[] {
   return [...merged.values()].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
 }
 
-/** A usage row as the API returns it: the group value under its own name, costs in USD. */
+/** A usage row as the API returns it: the group values under their own names, costs in USD. */
 export type PublicUsageRow = Record<string, string | number | null>;
 
 /**
- * Converts a meter row for the API. Cost is null when no request in the group had a price (only unpriced
- * models), never a guess; `unpriced_requests` says how many requests the cost leaves out.
+ * Converts a meter row for the API. Costs are null when no request in the group had a price (only unpriced
+ * models), never a guess; `unpriced_requests` says how many requests the costs leave out. `rule` and `task` are
+ * null for requests without one.
  */
-export function publicRow(row: UsageRow, group: string | null): PublicUsageRow {
+export function publicRow(row: UsageRow, groups: readonly string[]): PublicUsageRow {
   const priced = row.requests - row.budget_denied - row.unpriced_requests;
   const unknown = priced === 0 && row.unpriced_requests > 0;
-  const { key, cost_nano_usd, saved_cost_nano_usd, ...counts } = row;
-  return {
-    ...(group ? { [group]: key === "" && (group === "rule" || group === "task") ? null : key } : {}),
-    ...counts,
-    cost_usd: unknown ? null : nanoToUsd(cost_nano_usd),
-    saved_cost_usd: unknown ? null : nanoToUsd(saved_cost_nano_usd),
-  };
+  const values = row.key.split(KEY_SEPARATOR);
+  const out: PublicUsageRow = {};
+  groups.forEach((group, i) => {
+    const value = values[i] ?? "";
+    out[group] = value === "" && (group === "rule" || group === "task") ? null : value;
+  });
+  for (const field of COUNT_FIELDS) {
+    if (field in COST_FIELDS) continue;
+    out[field] = row[field];
+  }
+  for (const [nano, usd] of Object.entries(COST_FIELDS))
+    out[usd] = unknown ? null : nanoToUsd(row[nano as keyof typeof COST_FIELDS]);
+  return out;
 }
 
 /** An empty total, for a range without requests. */
@@ -141,12 +196,7 @@ export function toCsv(rows: readonly PublicUsageRow[], columns: readonly string[
   return `${lines.join("\r\n")}\r\n`;
 }
 
-/** CSV columns for a grouping. */
-export function csvColumns(group: string): string[] {
-  return [
-    group,
-    ...COUNT_FIELDS.filter((f) => f !== "cost_nano_usd" && f !== "saved_cost_nano_usd"),
-    "cost_usd",
-    "saved_cost_usd",
-  ];
+/** CSV columns for a grouping: the group dimensions, then the same fields as the JSON rows. */
+export function csvColumns(groups: readonly string[]): string[] {
+  return [...groups, ...COUNT_FIELDS.filter((f) => !(f in COST_FIELDS)), ...Object.values(COST_FIELDS)];
 }

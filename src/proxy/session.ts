@@ -3,8 +3,9 @@ import type { CompiledPack } from "../engine/compile";
 import { createInspection, type Rejection, type StreamKey, type Verdict } from "../engine/inspection";
 import type { RequestContext } from "../engine/types";
 import type { Frame, InflightUsage, Outcome, Reading, Usage, WireFormat } from "../formats/types";
+import { createSavingsTracker } from "../savings/tracker";
+import type { HistorySnapshot, SavingsObservation } from "../savings/types";
 import type { AbortReason } from "./abort";
-import { estimateSaved, recordAccepted } from "./savings";
 import { formatEvent, type SseItem } from "./sse-reader";
 
 export type { Frame, InflightUsage, Outcome } from "../formats/types";
@@ -24,6 +25,10 @@ export interface SessionOptions {
   choices: number;
   model: string;
   promptTokensEstimate: number;
+  /** What the savings model knows for this request's key (or later, with `useHistory`); the prior without it. */
+  history?: HistorySnapshot;
+  /** Let an early exit pass to measure what follows the answer (one of `EXIT_SAMPLE_SHARE` of requests). */
+  exitSample?: boolean;
   /** Aborts the upstream request. */
   abort(reason: AbortReason): void;
 }
@@ -32,6 +37,8 @@ export interface SessionReport {
   outcome: Outcome;
   rejection?: Rejection;
   usage: InflightUsage;
+  /** What the request teaches the savings model (accepted lengths, measured exit tails). */
+  observed: Pick<SavingsObservation, "lengths" | "exitTails">;
 }
 
 interface Held {
@@ -47,7 +54,8 @@ const streamId = (key: StreamKey) => `${key.choice}:${key.channel}:${key.toolCal
  */
 export function createSession(options: SessionOptions) {
   const { format } = options;
-  const inspection = createInspection(options.packs, options.ctx);
+  const savings = createSavingsTracker(options);
+  const inspection = createInspection(savings.packs, options.ctx);
   /** Outputs that are over: finished upstream or decided by a rule. */
   const ended = new Set<number>();
   const verdicts = new Map<number, Verdict>();
@@ -64,16 +72,7 @@ export function createSession(options: SessionOptions) {
     const counted = Math.max(inspection.tokens(), upstreamUsage?.completion_tokens ?? 0);
     const completion = trusted ? upstreamUsage!.completion_tokens : counted;
     const prompt = upstreamUsage?.prompt_tokens ?? options.promptTokensEstimate;
-    const cut = outcome === "rejected" || outcome === "early_exit";
-    const maxTokens = options.ctx.maxTokens;
-    const saved = cut
-      ? estimateSaved({
-          model: options.model,
-          choices: options.choices,
-          generated: completion,
-          ...(maxTokens !== undefined ? { maxTokens } : {}),
-        })
-      : { tokens: outcome === "accepted" ? 0 : null, method: "none" as const };
+    const exitObserved = outcome === "accepted" ? savings.exitObserved(inspection) : undefined;
     return {
       ...(trusted ? upstreamUsage : {}),
       prompt_tokens: prompt,
@@ -83,10 +82,10 @@ export function createSession(options: SessionOptions) {
         request_id: options.requestId,
         outcome,
         counted_by: trusted ? "upstream" : "inflight",
-        saved_completion_tokens: saved.tokens,
-        saved_method: saved.method,
+        saved_estimate: savings.estimate(),
         packs: options.packs.map((pack) => pack.name),
         ...(inspection.flags.length > 0 ? { flags: [...inspection.flags] } : {}),
+        ...(exitObserved ? { exit_observed: exitObserved } : {}),
       },
     };
   };
@@ -123,6 +122,7 @@ export function createSession(options: SessionOptions) {
     stopped = verdict;
     const values = [...verdicts.values()];
     outcome = values.some((v) => v.action === "reject") ? "rejected" : "early_exit";
+    savings.cut(verdicts, inspection, Math.max(inspection.tokens(), upstreamUsage?.completion_tokens ?? 0));
     finishRequest({ kind: "rule", action: verdict.action, rule: verdict.rejection.rule });
     const allRejected = values.length === options.choices && values.every((v) => v.action === "reject");
     if (verdict.action === "reject" && options.mode === "error" && allRejected) {
@@ -132,11 +132,6 @@ export function createSession(options: SessionOptions) {
     // Early exit accepts what was held; a rejection in finish mode drops it.
     const before = verdict.action === "exit" ? releaseAll() : ((held.length = 0), []);
     return [...before, ...format.end(verdict, usage(), options.clientWantsUsage)];
-  };
-
-  const recordIfAccepted = () => {
-    if (outcome === "accepted" && options.choices > 0)
-      recordAccepted(options.model, inspection.tokens() / options.choices);
   };
 
   /** Runs end-of-output checks on every output still open. */
@@ -167,6 +162,7 @@ export function createSession(options: SessionOptions) {
       const start = seen.get(streamId(key)) ?? 0;
       seen.set(streamId(key), start + text.text.length);
       const verdict = inspection.push(key, text.text);
+      savings.probe(key, text.text);
       if (verdict?.action === "exit") {
         const cut = format.truncate(event, text, verdict.rejection.offset.chars - start);
         return [...emit(cut, needs), ...decide(verdict)];
@@ -183,6 +179,7 @@ export function createSession(options: SessionOptions) {
     if (ended.size >= options.choices && verdicts.size > 0) {
       // n > 1: the last open output finished normally after others were decided by rules.
       outcome = [...verdicts.values()].some((v) => v.action === "reject") ? "rejected" : "early_exit";
+      savings.cut(verdicts, inspection, Math.max(inspection.tokens(), upstreamUsage?.completion_tokens ?? 0));
       finishRequest({ kind: "choices_done" });
       frames.push(...releaseAll(), ...format.endNormally(undefined, usage(), options.clientWantsUsage));
     }
@@ -218,7 +215,6 @@ export function createSession(options: SessionOptions) {
           const frames = endOutputs(allOutputs());
           if (done) return frames;
           done = true;
-          recordIfAccepted();
           return [...frames, ...releaseAll(), ...format.endNormally(item.event, usage(), options.clientWantsUsage)];
         }
         case "data":
@@ -235,7 +231,6 @@ export function createSession(options: SessionOptions) {
       const frames = endOutputs(allOutputs());
       if (done) return frames;
       done = true;
-      recordIfAccepted();
       return [...frames, ...releaseAll()];
     },
     /** The upstream broke mid-stream (bad data, network error, idle timeout): end with a clear error event. */
@@ -251,8 +246,17 @@ export function createSession(options: SessionOptions) {
       done = true;
       outcome = "client_abort";
     },
+    /** The savings model's snapshot, when it arrives after the session started; used for cuts from now on. */
+    useHistory(history: HistorySnapshot): void {
+      savings.useHistory(history);
+    },
     report(): SessionReport {
-      return { outcome, ...(stopped ? { rejection: stopped.rejection } : {}), usage: usage() };
+      return {
+        outcome,
+        ...(stopped ? { rejection: stopped.rejection } : {}),
+        usage: usage(),
+        observed: savings.observed(outcome, ended, verdicts, inspection),
+      };
     },
   };
 }

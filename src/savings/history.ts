@@ -7,6 +7,13 @@ export const EXIT_TAIL_WINDOW = 100;
 /** History rows a meter keeps; the least recently updated go first. Bounds a meter's history to ~0.5 MB. */
 export const MAX_HISTORY_KEYS = 512;
 
+/**
+ * The meter instance (`TEAM_METER.idFromName`) that keeps the savings history of requests without a team key,
+ * one per model so that no single object takes all of that traffic. It holds no request rows, and no team can
+ * have such a name (team names start with a letter or digit).
+ */
+export const anonymousMeter = (model: string): string => `_anonymous:${model}`;
+
 /** The two history kinds a meter keeps. */
 export type HistoryKind = "length" | "exit_tail";
 

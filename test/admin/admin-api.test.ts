@@ -109,8 +109,16 @@ describe("usage", () => {
     const byDay = json((await admin("GET", "/usage?team=acme&group_by=day")).text);
     expect(byDay).toMatchObject({ object: "inflight.usage", team: "acme", to: today(), group_by: "day" });
     expect(byDay.data).toEqual([expect.objectContaining({ day: today(), requests: 2, accepted: 1, rejected: 1 })]);
-    expect(byDay.totals.saved_tokens).toBeGreaterThan(0);
-    expect(byDay.totals.saved_cost_usd).toBeGreaterThan(0);
+    // The loop ran to max_tokens: its estimate, interval and upper bound are what max_tokens left.
+    const {
+      estimated_saved_tokens: saved,
+      estimated_saved_tokens_p10: p10,
+      estimated_saved_tokens_p90: p90,
+    } = byDay.totals;
+    expect(saved).toBeGreaterThan(0);
+    expect([p10, p90, byDay.totals.saved_upper_bound_tokens]).toEqual([saved, saved, saved]);
+    expect(byDay.totals.estimated_saved_cost_usd).toBeCloseTo((saved * 0.6) / 1e6, 12);
+    expect(byDay.totals.estimated_saved_cost_usd_p10).toBe(byDay.totals.estimated_saved_cost_usd);
     const byRule = json((await admin("GET", "/usage?team=acme&group_by=rule")).text);
     expect(byRule.data.map((r: any) => [r.rule, r.rejected])).toEqual([
       [null, 0],
@@ -145,16 +153,40 @@ describe("usage", () => {
     expect(res.headers.get("content-disposition")).toContain("usage-organisation-");
     const lines = text.trimEnd().split("\r\n");
     expect(lines[0]).toBe(
-      "model,requests,accepted,rejected,early_exit,client_abort,upstream_error,budget_denied,prompt_tokens,completion_tokens,saved_tokens,unpriced_requests,cost_usd,saved_cost_usd",
+      "model,requests,accepted,rejected,early_exit,client_abort,upstream_error,budget_denied,prompt_tokens," +
+        "completion_tokens,estimated_saved_tokens,estimated_saved_tokens_p10,estimated_saved_tokens_p90," +
+        "saved_upper_bound_tokens,unpriced_requests,cost_usd,estimated_saved_cost_usd," +
+        "estimated_saved_cost_usd_p10,estimated_saved_cost_usd_p90",
     );
     expect(lines.slice(1).map((line) => line.split(",")[0])).toEqual(["gpt-4.1", "gpt-4o-mini", "private-model"]);
-    expect(lines.find((line) => line.startsWith("private-model"))!.endsWith(",1,,")).toBe(true);
+    expect(lines.find((line) => line.startsWith("private-model"))!.endsWith(",1,,,,")).toBe(true);
+  });
+
+  it("groups by two dimensions: team and day, rule and day", async () => {
+    await traffic();
+    const byTeamDay = json((await admin("GET", "/usage?group_by=team,day")).text);
+    expect(byTeamDay.group_by).toBe("team,day");
+    expect(byTeamDay.data.map((r: any) => [r.team, r.day, r.requests])).toEqual([
+      ["acme", today(), 2],
+      ["beta", today(), 2],
+    ]);
+    const byRuleDay = json((await admin("GET", "/usage?team=acme&group_by=rule,day")).text);
+    expect(byRuleDay.data.map((r: any) => [r.rule, r.day, r.rejected])).toEqual([
+      [null, today(), 0],
+      ["repetition-loop", today(), 1],
+    ]);
+    expect(byRuleDay.data[1].estimated_saved_tokens).toBe(byRuleDay.totals.estimated_saved_tokens);
+    const csv = (await admin("GET", "/usage?group_by=day,team&format=csv")).text.split("\r\n");
+    expect(csv[0]!.startsWith("day,team,requests,")).toBe(true);
+    expect(csv[1]!.startsWith(`${today()},acme,2,`)).toBe(true);
   });
 
   it("answers 400 naming the parameter at fault and 404 for an unknown team", async () => {
     const bad = await admin("GET", "/usage?group_by=week");
     expect(bad.res.status).toBe(400);
     expect(json(bad.text).error).toMatchObject({ param: "group_by" });
+    for (const group of ["day,day", "day,rule,model", "day,"])
+      expect(json((await admin("GET", `/usage?group_by=${group}`)).text).error).toMatchObject({ param: "group_by" });
     expect(json((await admin("GET", "/usage?from=2026-02-30")).text).error).toMatchObject({ param: "from" });
     expect((await admin("GET", "/usage?team=ghost")).res.status).toBe(404);
   });

@@ -13,7 +13,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const upstream = await startUpstream({ tokenDelayMs: 5 });
   const deadUrl = `http://127.0.0.1:${await unusedPort()}/v1`;
   // A short idle timeout, so that the test of an upstream that goes silent ends in seconds.
-  const vars = { UPSTREAM_IDLE_TIMEOUT_MS: String(IDLE_TIMEOUT_MS) };
+  // No request is sampled to run past its early exit: the tests expect every exit to happen.
+  const vars = { UPSTREAM_IDLE_TIMEOUT_MS: String(IDLE_TIMEOUT_MS), EXIT_SAMPLE_SHARE: "0" };
   const started = await Promise.allSettled([
     // The Anthropic upstream as the Anthropic SDK names a base URL: the origin, without `/v1`.
     startWorker("e2e-worker", upstream.url, { ...vars, ANTHROPIC_BASE_URL: new URL(upstream.url).origin }),

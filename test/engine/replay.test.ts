@@ -29,8 +29,16 @@ describe("replay", () => {
       [2, 1, "rejected", "repetition-loop"],
     ]);
     expect(report.unreadable).toEqual([expect.objectContaining({ line: 4 })]);
-    const saved = report.samples.reduce((sum, s) => sum + s.tokensSaved, 0);
-    expect(report.totals).toMatchObject({ samples: 3, rejected: 2, accepted: 1, unreadable: 1, tokensSaved: saved });
-    expect(saved).toBeGreaterThan(0);
+    const left = report.samples.reduce((sum, s) => sum + s.tokensLeft, 0);
+    const estimated = report.samples.reduce((sum, s) => sum + (s.savedEstimate?.tokens ?? 0), 0);
+    expect(report.totals).toMatchObject({ samples: 3, rejected: 2, accepted: 1, unreadable: 1, tokensLeft: left });
+    expect(report.totals.savedEstimate.tokens).toBe(estimated);
+    expect(left).toBeGreaterThan(0);
+    // Accepted samples carry no estimate; every cut one does, from the model the meter runs.
+    expect(report.samples.map((s) => s.savedEstimate?.method)).toEqual([
+      "length_prior",
+      undefined,
+      "loop_to_default_cap",
+    ]);
   });
 });

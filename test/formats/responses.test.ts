@@ -112,7 +112,7 @@ describe("Responses format", () => {
         error: { code: "repetition-loop", rejection: { rule: "repetition-loop" } },
         usage: {
           output_tokens: expect.any(Number),
-          inflight: { counted_by: "inflight", saved_method: "max_tokens_remaining" },
+          inflight: { counted_by: "inflight", saved_estimate: { method: "loop_to_max_tokens" } },
         },
       },
     });

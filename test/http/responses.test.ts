@@ -45,7 +45,7 @@ describe("POST /v1/responses", () => {
       input_tokens: 9,
       output_tokens: 3,
       total_tokens: 12,
-      inflight: expect.objectContaining({ outcome: "accepted", counted_by: "upstream", saved_completion_tokens: 0 }),
+      inflight: expect.objectContaining({ outcome: "accepted", counted_by: "upstream", saved_estimate: null }),
     });
     expect(upstream.requests[0]!.url).toBe("http://upstream.test/v1/responses");
     expect(upstream.requests[0]!.body).toMatchObject({ stream: true, input: "Tell me a story" });
@@ -64,8 +64,11 @@ describe("POST /v1/responses", () => {
         code: "repetition-loop",
         rejection: { rule: "repetition-loop", stage: expect.any(String) },
       },
-      usage: { inflight: { outcome: "rejected", counted_by: "inflight", saved_method: "max_tokens_remaining" } },
+      usage: {
+        inflight: { outcome: "rejected", counted_by: "inflight", saved_estimate: { method: "loop_to_max_tokens" } },
+      },
     });
+    expect(last.error.usage).toEqual(last.usage);
     expect(last.usage.output_tokens).toBeGreaterThan(0);
     expect(last.sequence_number).toBeGreaterThan(events.at(-2)!.sequence_number);
     expect(upstream.sent).toBeLessThan(loop.length);

@@ -88,8 +88,14 @@ describe("streaming", () => {
       channel: "content",
     });
     expect(last.usage).toMatchObject({
-      inflight: { outcome: "rejected", counted_by: "inflight", saved_method: "max_tokens_remaining" },
+      inflight: {
+        outcome: "rejected",
+        counted_by: "inflight",
+        saved_estimate: { method: "loop_to_max_tokens", upper_bound: expect.any(Number) },
+      },
     });
+    // The SDKs keep only the inner error object: the same usage is inside it.
+    expect(last.error.usage).toEqual(last.usage);
     expect(upstream.sent).toBeLessThan(loop.length);
     expect(upstream.cancelled).toBe(true);
     expect(upstream.abortReason).toMatchObject({ reason: { kind: "rule", rule: "repetition-loop" } });
@@ -129,7 +135,7 @@ describe("streaming", () => {
       usage: {
         prompt_tokens: 9,
         completion_tokens: 1,
-        inflight: { outcome: "accepted", counted_by: "upstream", saved_completion_tokens: 0 },
+        inflight: { outcome: "accepted", counted_by: "upstream", saved_estimate: null },
       },
     });
   });

@@ -174,14 +174,94 @@ describe("the meter's schema steps", () => {
     });
   });
 
+  /** Turns the meter into one as the first release left it: step 1's tables, one upper-bound row, no version. */
+  function firstRelease(sql: SqlStorage) {
+    for (const table of ["requests", "daily", "savings_history", "schema_version"])
+      sql.exec(`DROP TABLE IF EXISTS ${table}`);
+    sql.exec(MIGRATIONS[0]!);
+    const rows = [
+      ["old-bound", "rejected", "repetition-loop", 1499, "max_tokens_remaining", 899_400],
+      ["old-mean", "rejected", "json-syntax", 120, "mean_accepted_completion", 72_000],
+      ["old-accepted", "accepted", null, 0, "none", 0],
+    ] as const;
+    for (const [id, outcome, rule, saved, method, savedCost] of rows) {
+      sql.exec(
+        `INSERT INTO requests (request_id, time, day, model, task, adapter, packs, outcome, rule, prompt_tokens,
+           completion_tokens, saved_tokens, saved_method, cost_nano_usd, saved_cost_nano_usd, key_id)
+         VALUES (?, '2026-11-20T10:00:00.000Z', '2026-11-20', 'gpt-4o-mini', NULL, NULL, '["default"]', ?, ?, 10, 1,
+           ?, ?, 1000, ?, NULL)`,
+        id,
+        outcome,
+        rule,
+        saved,
+        method,
+        savedCost,
+      );
+      sql.exec(
+        `INSERT INTO daily VALUES ('2026-11-20', 'gpt-4o-mini', '', ?, ?, 1, 10, 1, ?, 1000, ?, 0)`,
+        rule ?? "",
+        outcome,
+        saved,
+        savedCost,
+      );
+    }
+  }
+
   it("adopts a meter created before versioning without losing its rows", async () => {
     const meter = meterFor("unversioned");
-    await meter.record(record({ requestId: "old" }));
+    await meter.usage("2026-11-01", "2026-11-30", "total");
     await runInDurableObject(meter, (_: TeamMeter, state) => {
       const sql = state.storage.sql;
-      sql.exec("DROP TABLE schema_version");
+      firstRelease(sql);
       expect(state.storage.transactionSync(() => migrate(sql))).toBe(MIGRATIONS.length);
-      expect(sql.exec("SELECT COUNT(*) AS n FROM requests").one()).toEqual({ n: 1 });
+      expect(sql.exec("SELECT COUNT(*) AS n FROM requests").one()).toEqual({ n: 3 });
+    });
+  });
+
+  it("moves the saved figure of rows from before the estimate out of the totals: a bound stays only as a bound", async () => {
+    const meter = meterFor("first-release");
+    await meter.usage("2026-11-01", "2026-11-30", "total");
+    await runInDurableObject(meter, (_: TeamMeter, state) => {
+      const sql = state.storage.sql;
+      firstRelease(sql);
+      state.storage.transactionSync(() => migrate(sql));
+      expect(
+        sql
+          .exec(
+            "SELECT request_id, saved_tokens, saved_upper_bound, saved_method, saved_cost_nano_usd FROM requests ORDER BY request_id",
+          )
+          .toArray(),
+      ).toEqual([
+        {
+          request_id: "old-accepted",
+          saved_tokens: 0,
+          saved_upper_bound: null,
+          saved_method: "none",
+          saved_cost_nano_usd: 0,
+        },
+        {
+          request_id: "old-bound",
+          saved_tokens: null,
+          saved_upper_bound: 1499,
+          saved_method: "max_tokens_remaining",
+          saved_cost_nano_usd: null,
+        },
+        {
+          request_id: "old-mean",
+          saved_tokens: null,
+          saved_upper_bound: null,
+          saved_method: "mean_accepted_completion",
+          saved_cost_nano_usd: null,
+        },
+      ]);
+    });
+    const [total] = await meter.usage("2026-11-20", "2026-11-20", "total");
+    expect(total).toMatchObject({
+      requests: 3,
+      estimated_saved_tokens: 0,
+      estimated_saved_cost_nano_usd: 0,
+      saved_upper_bound_tokens: 1499,
+      cost_nano_usd: 3000,
     });
   });
 });

@@ -24,15 +24,17 @@ describe("usage rows", () => {
   });
 
   it("reports cost in USD, and null when no request in the group had a price", () => {
-    expect(publicRow(row("m", { requests: 1, accepted: 1, cost_nano_usd: 2_550 }), "model")).toMatchObject({
+    expect(publicRow(row("m", { requests: 1, accepted: 1, cost_nano_usd: 2_550 }), ["model"])).toMatchObject({
       model: "m",
       cost_usd: 0.00000255,
     });
-    expect(publicRow(row("x", { requests: 2, unpriced_requests: 2 }), "model")).toMatchObject({
+    expect(publicRow(row("x", { requests: 2, unpriced_requests: 2 }), ["model"])).toMatchObject({
       cost_usd: null,
-      saved_cost_usd: null,
+      estimated_saved_cost_usd: null,
+      estimated_saved_cost_usd_p10: null,
+      estimated_saved_cost_usd_p90: null,
     });
-    expect(publicRow(row(""), "rule")).toMatchObject({ rule: null });
+    expect(publicRow(row(""), ["rule"])).toMatchObject({ rule: null });
   });
 
   it("writes CSV with quoting, and defuses cells a spreadsheet would run as formulas", () => {
@@ -44,8 +46,8 @@ describe("usage rows", () => {
       ["model", "requests"],
     );
     expect(csv).toBe('model,requests\r\n"\'=HYPERLINK(""x"")",1\r\n"a,b",2\r\n');
-    expect(csvColumns("day")).toEqual(
-      expect.arrayContaining(["day", "requests", "cost_usd", "saved_cost_usd", "budget_denied"]),
+    expect(csvColumns(["day"])).toEqual(
+      expect.arrayContaining(["day", "requests", "cost_usd", "estimated_saved_cost_usd", "budget_denied"]),
     );
   });
 });

@@ -76,13 +76,18 @@ describe("session", () => {
     const body = encoder.encode(chatFrames(loop.match(/\S+\s*/g)!).join(""));
     const { aborts, report } = run(body, [body.length], { ctx: context({ maxTokens: 500 }) });
     expect(aborts).toEqual([{ kind: "rule", action: "reject", rule: "repetition-loop" }]);
-    expect(report.usage.inflight).toMatchObject({
-      outcome: "rejected",
-      counted_by: "inflight",
-      saved_method: "max_tokens_remaining",
-    });
+    expect(report.usage.inflight).toMatchObject({ outcome: "rejected", counted_by: "inflight" });
     expect(report.usage.completion_tokens).toBeGreaterThan(0);
-    expect(report.usage.inflight.saved_completion_tokens).toBe(500 - report.usage.completion_tokens);
+    // A loop runs to max_tokens: the estimate is what max_tokens leaves, and so is its upper bound.
+    const left = 500 - report.usage.completion_tokens;
+    expect(report.usage.inflight.saved_estimate).toEqual({
+      completion_tokens: left,
+      p10: left,
+      p90: left,
+      method: "loop_to_max_tokens",
+      samples: 0,
+      upper_bound: left,
+    });
   });
 
   it("ends only the failing choice when n > 1 and lets the others finish", () => {

@@ -7,6 +7,7 @@ import {
   resolveRange,
   toCsv,
   UsageQuerySchema,
+  KEY_SEPARATOR,
   type UsageQuery,
   type UsageRow,
 } from "../../metering/usage";
@@ -16,18 +17,26 @@ import { errorBody, errorResponse } from "../errors";
 import type { AppEnv, Bindings } from "../types";
 import { queryOf, teamsDisabled, validate } from "./validation";
 
+/** One team's rows; a `team` dimension becomes the team's name in the row key. */
 async function teamRows(
   env: Bindings,
   team: string,
   from: string,
   to: string,
-  group: UsageQuery["group_by"],
+  groups: UsageQuery["group_by"],
 ): Promise<UsageRow[]> {
   const namespace = env.TEAM_METER;
   if (!namespace) return [];
   const meter = namespace.get(namespace.idFromName(team));
-  if (group === "team") return (await meter.usage(from, to, "total")).map((row) => ({ ...row, key: team }));
-  return meter.usage(from, to, group);
+  const others = groups.filter((group) => group !== "team");
+  const rows = await meter.usage(from, to, others.length > 0 ? others : ["total"]);
+  if (!groups.includes("team")) return rows;
+  // The meter knows nothing of teams: put the team's name where the dimension sits in the key.
+  return rows.map((row) => {
+    const values = others.length > 0 ? row.key.split(KEY_SEPARATOR) : [];
+    values.splice(groups.indexOf("team"), 0, team);
+    return { ...row, key: values.join(KEY_SEPARATOR) };
+  });
 }
 
 /** Usage of `teams` (summed) as JSON or CSV. */
@@ -46,16 +55,17 @@ async function usageResponse(
   const { from, to } = range;
   const lists = await Promise.all(teams.map((team) => teamRows(c.env, team, from, to, query.group_by)));
   const rows = mergeRows(lists);
-  const totals = publicRow(mergeRows([rows.map((row) => ({ ...row, key: "" }))])[0] ?? emptyRow(), null);
+  const totals = publicRow(mergeRows([rows.map((row) => ({ ...row, key: "" }))])[0] ?? emptyRow(), []);
   const data = rows.map((row) => publicRow(row, query.group_by));
+  const groupBy = query.group_by.join(",");
   if (query.format === "csv") {
-    const name = `usage-${scope ?? "organisation"}-${from}-${to}-by-${query.group_by}.csv`;
+    const name = `usage-${scope ?? "organisation"}-${from}-${to}-by-${query.group_by.join("-")}.csv`;
     return c.body(toCsv(data, csvColumns(query.group_by)), 200, {
       "content-type": "text/csv; charset=utf-8",
       "content-disposition": `attachment; filename="${name}"`,
     });
   }
-  return c.json({ object: "inflight.usage", team: scope, from, to, group_by: query.group_by, totals, data });
+  return c.json({ object: "inflight.usage", team: scope, from, to, group_by: groupBy, totals, data });
 }
 
 /** `GET /admin/usage`: one team's (`team=`) or the whole organisation's usage. */
