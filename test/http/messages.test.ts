@@ -83,6 +83,9 @@ describe("POST /v1/messages", () => {
       },
       usage: { input_tokens: 9, inflight: { outcome: "rejected", counted_by: "inflight" } },
     });
+    // Usage inside `error` as well, as in the OpenAI formats.
+    expect(last.json.error.usage).toEqual(last.json.usage);
+    expect(last.json.usage.inflight.saved_estimate).toMatchObject({ method: "loop_to_max_tokens" });
     expect(upstream.sent).toBeLessThan(loop.length);
     expect(upstream.cancelled).toBe(true);
     expect(upstream.abortReason).toMatchObject({ reason: { kind: "rule", rule: "repetition-loop" } });
