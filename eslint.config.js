@@ -10,6 +10,7 @@ export default tseslint.config(
       "worker-configuration.d.ts",
       "test/artifacts/",
       "bench/.tmp/",
+      ".venv/",
     ],
   },
   js.configs.recommended,
