@@ -102,6 +102,11 @@ it("shows a team's spend chart, rejections by rule, outcomes and top models", as
   }
   expect(await page.locator("#total-spend").textContent()).toMatch(/^\$0\.\d+$/);
   expect(await page.locator("#total-requests").textContent()).toBe("6");
+  // The saved figure is shown as an estimate, with its interval.
+  expect(await page.locator(".card.saved h2").textContent()).toBe("Estimated saved by inflight");
+  expect(await page.locator("#total-saved").textContent()).toMatch(/^\$\d+\.\d+$/);
+  expect(await page.locator("#total-saved-interval").textContent()).toMatch(/^p10–p90 \$\d+\.\d+ – \$\d+\.\d+$/);
+  expect(await page.locator("#total-saved-tokens-interval").textContent()).toMatch(/^p10–p90 [\d,]+ – [\d,]+$/);
   expect(await page.locator("#rules").textContent()).toContain("repetition-loop");
   const outcomes = await page.locator("#outcomes tbody tr").allTextContents();
   expect(outcomes).toContain("accepted4");

@@ -30,18 +30,18 @@ export const DASHBOARD_HTML = `<!doctype html>
 <main id="report" hidden>
   <section class="cards">
     <div class="card"><h2>Spend</h2><p id="total-spend">–</p></div>
-    <div class="card saved"><h2>Saved by inflight</h2><p id="total-saved">–</p></div>
+    <div class="card saved"><h2>Estimated saved by inflight</h2><p id="total-saved">–</p><small id="total-saved-interval"></small></div>
     <div class="card"><h2>Requests</h2><p id="total-requests">–</p></div>
-    <div class="card"><h2>Tokens saved</h2><p id="total-saved-tokens">–</p></div>
+    <div class="card"><h2>Estimated tokens saved</h2><p id="total-saved-tokens">–</p><small id="total-saved-tokens-interval"></small></div>
   </section>
   <section>
-    <h2>Spend and saved spend per day (USD)</h2>
+    <h2>Spend and estimated saved spend per day (USD)</h2>
     <div id="chart" class="chart"></div>
   </section>
   <div class="columns">
     <section><h2>Rejections by rule</h2><div id="rules"></div></section>
     <section><h2>Outcomes</h2><table id="outcomes"><thead><tr><th>Outcome</th><th>Requests</th></tr></thead><tbody></tbody></table></section>
-    <section><h2>Top models</h2><table id="models"><thead><tr><th>Model</th><th>Requests</th><th>Spend</th><th>Saved</th></tr></thead><tbody></tbody></table></section>
+    <section><h2>Top models</h2><table id="models"><thead><tr><th>Model</th><th>Requests</th><th>Spend</th><th>Est. saved</th></tr></thead><tbody></tbody></table></section>
   </div>
 </main>
 </body>
@@ -64,6 +64,7 @@ section { background: #fff; border: 1px solid #dde1e6; border-radius: 6px; paddi
 .card { background: #fff; border: 1px solid #dde1e6; border-radius: 6px; padding: 12px 16px; }
 .card p { font-size: 22px; margin: 0; font-variant-numeric: tabular-nums; }
 .card.saved p { color: #1a7f37; }
+.card small { color: #667; font-variant-numeric: tabular-nums; }
 .columns { display: grid; grid-template-columns: repeat(3, 1fr); gap: 12px; }
 .columns section { margin: 0; }
 table { width: 100%; border-collapse: collapse; font-variant-numeric: tabular-nums; }

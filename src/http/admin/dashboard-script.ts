@@ -56,12 +56,12 @@ export const DASHBOARD_SCRIPT = String.raw`
     report.data.forEach(function (row) { byDay[row.day] = row; });
     var labels = days(report.from, report.to);
     var spend = labels.map(function (d) { return byDay[d] ? byDay[d].cost_usd || 0 : 0; });
-    var saved = labels.map(function (d) { return byDay[d] ? byDay[d].saved_cost_usd || 0 : 0; });
+    var saved = labels.map(function (d) { return byDay[d] ? byDay[d].estimated_saved_cost_usd || 0 : 0; });
     var W = 1000, H = 300, L = 64, R = 16, T = 28, B = 36;
     var max = Math.max.apply(null, spend.concat(saved, [0])) || 1;
     var x = function (i) { return L + (labels.length === 1 ? (W - L - R) / 2 : (i * (W - L - R)) / (labels.length - 1)); };
     var y = function (v) { return T + (H - T - B) * (1 - v / max); };
-    var root = svg("svg", { viewBox: "0 0 " + W + " " + H, role: "img", "aria-label": "Spend and saved spend per day" });
+    var root = svg("svg", { viewBox: "0 0 " + W + " " + H, role: "img", "aria-label": "Spend and estimated saved spend per day" });
     for (var g = 0; g <= 4; g++) {
       var v = (max * g) / 4;
       root.appendChild(svg("line", { class: "grid", x1: L, x2: W - R, y1: y(v), y2: y(v) }));
@@ -82,11 +82,11 @@ export const DASHBOARD_SCRIPT = String.raw`
       values.forEach(function (v, i) { if (v > 0) root.appendChild(svg("circle", { cx: x(i), cy: y(v), r: 2.5, class: cls })); });
     }
     line(spend, "series-spend", "Spend");
-    line(saved, "series-saved", "Saved");
+    line(saved, "series-saved", "Estimated saved");
     root.appendChild(svg("line", { class: "series-spend", x1: L, x2: L + 24, y1: 12, y2: 12 }));
     root.appendChild(svg("text", { class: "legend", x: L + 30, y: 16 }, "Spend"));
     root.appendChild(svg("line", { class: "series-saved", x1: L + 100, x2: L + 124, y1: 12, y2: 12 }));
-    root.appendChild(svg("text", { class: "legend", x: L + 130, y: 16 }, "Saved by inflight"));
+    root.appendChild(svg("text", { class: "legend", x: L + 130, y: 16 }, "Estimated saved by inflight"));
     $("chart").replaceChildren(root);
   }
 
@@ -126,14 +126,17 @@ export const DASHBOARD_SCRIPT = String.raw`
     return Promise.all([api(base + "&group_by=day"), api(base + "&group_by=rule"), api(base + "&group_by=model")]).then(function (r) {
       var byDay = r[0], byRule = r[1], byModel = r[2], t = byDay.totals;
       $("total-spend").textContent = usd(t.cost_usd);
-      $("total-saved").textContent = usd(t.saved_cost_usd);
+      // The saved figure is an estimate: show its interval (the sum of the requests' p10 and p90) with it.
+      $("total-saved").textContent = usd(t.estimated_saved_cost_usd);
+      $("total-saved-interval").textContent = t.estimated_saved_cost_usd === null ? "" : "p10–p90 " + usd(t.estimated_saved_cost_usd_p10) + " – " + usd(t.estimated_saved_cost_usd_p90);
       $("total-requests").textContent = int(t.requests);
-      $("total-saved-tokens").textContent = int(t.saved_tokens);
+      $("total-saved-tokens").textContent = int(t.estimated_saved_tokens);
+      $("total-saved-tokens-interval").textContent = "p10–p90 " + int(t.estimated_saved_tokens_p10) + " – " + int(t.estimated_saved_tokens_p90);
       drawChart(byDay);
       drawRules(byRule);
       fillTable("outcomes", ["accepted", "rejected", "early_exit", "client_abort", "upstream_error", "budget_denied"].map(function (o) { return [o, int(t[o])]; }));
       var models = byModel.data.slice().sort(function (a, b) { return b.requests - a.requests; }).slice(0, 8);
-      fillTable("models", models.map(function (m) { return [m.model || "(none)", int(m.requests), usd(m.cost_usd), usd(m.saved_cost_usd)]; }));
+      fillTable("models", models.map(function (m) { return [m.model || "(none)", int(m.requests), usd(m.cost_usd), usd(m.estimated_saved_cost_usd)]; }));
       $("report").hidden = false;
       document.body.setAttribute("data-loaded", "true");
       status("");
