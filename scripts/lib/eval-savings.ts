@@ -56,6 +56,8 @@ export interface SavingsStats {
   p10: number;
   p90: number;
   truth: number;
+  /** What the `max_tokens` bound (`max_tokens` - k, the figure booked before the estimate) adds up to. */
+  bound: number;
   /** Cuts whose estimate rested on the prior alone (too little history). */
   onPrior: number;
   /** Cuts whose truth lies within their [p10, p90]. */
@@ -80,6 +82,7 @@ export function checkSavings(items: readonly SavingsTraceItem[], pack: string, s
     p10: 0,
     p90: 0,
     truth: 0,
+    bound: 0,
     onPrior: 0,
     covered: 0,
     errors: [],
@@ -99,6 +102,7 @@ export function checkSavings(items: readonly SavingsTraceItem[], pack: string, s
     stats.p10 += estimate.p10;
     stats.p90 += estimate.p90;
     stats.truth += truth;
+    if (setting.maxTokens !== undefined) stats.bound += setting.maxTokens - item.stop.at;
     if (estimate.method.endsWith("_prior")) stats.onPrior += 1;
     if (truth >= estimate.p10 && truth <= estimate.p90) stats.covered += 1;
     stats.errors.push(estimate.tokens - truth);
@@ -153,6 +157,7 @@ export function savingsTable(rows: readonly SavingsRow[]): string {
     "truth (tokens left)",
     "estimate (p10 to p90)",
     "estimate / truth",
+    "max_tokens bound / truth",
     "error per cut p10 / p50 / p90",
     "truth in [p10, p90]",
     "on prior",
@@ -173,6 +178,7 @@ export function savingsTable(rows: readonly SavingsRow[]): string {
         num(s.truth),
         `${num(s.estimate)} (${num(s.p10)} to ${num(s.p90)})`,
         Number.isFinite(ratio) ? ratio.toFixed(2) : "—",
+        s.bound > 0 && s.truth > 0 ? (s.bound / s.truth).toFixed(1) : "—",
         `${num(quantile(errors, 0.1))} / ${num(quantile(errors, 0.5))} / ${num(quantile(errors, 0.9))}`,
         `${((100 * s.covered) / s.cuts).toFixed(0)}%`,
         `${((100 * s.onPrior) / s.cuts).toFixed(0)}%`,
