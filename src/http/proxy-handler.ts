@@ -125,6 +125,7 @@ export function createProxyHandler(api: ApiSpec) {
       model: request.model,
       promptTokensEstimate: request.promptTokensEstimate,
       exitSample: sampleExit(config.EXIT_SAMPLE_SHARE),
+      ...(savings.initial ? { history: savings.initial } : {}),
       abort,
     });
     savings.onLoad((history) => session.useHistory(history));
@@ -140,7 +141,7 @@ export function createProxyHandler(api: ApiSpec) {
       const time = new Date().toISOString();
       const observed = { model: request.model, scope, ...final.observed };
       const teaches = observed.lengths.length + observed.exitTails.length > 0;
-      if (!record && teaches) c.executionCtx.waitUntil(savings.observe(observed, time).catch(meterFailed));
+      if (teaches) c.executionCtx.waitUntil(savings.learned(observed, time).catch(meterFailed));
       if (record) {
         const write = record({
           requestId,

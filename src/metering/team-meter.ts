@@ -47,10 +47,12 @@ export class TeamMeter extends DurableObject {
     return loadHistory(this.ctx.storage.sql, model, scope);
   }
 
-  /** Adds a request's observations without a request row (traffic without a team key). */
-  observe(observed: SavingsObservation, time: string): void {
+  /** Adds observations without request rows (a batch of requests without a team key), in one transaction. */
+  observe(batch: readonly { observed: SavingsObservation; time: string }[]): void {
     const sql = this.ctx.storage.sql;
-    this.ctx.storage.transactionSync(() => addObservation(sql, observed, time));
+    this.ctx.storage.transactionSync(() => {
+      for (const { observed, time } of batch) addObservation(sql, observed, time);
+    });
   }
 
   /**

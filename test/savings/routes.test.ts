@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import type { TeamMeter } from "../../src/metering/team-meter";
 import { estimateTokens } from "../../src/engine/tokens";
 import { anonymousMeter, historyScope } from "../../src/savings/history";
+import { ANONYMOUS_BATCH } from "../../src/savings/link";
 import { chatFrames, fakeUpstream } from "../helpers/fake-upstream";
 import { chat, createTeamKey, meter, settle } from "../teams/helpers";
 
@@ -100,14 +101,18 @@ describe("saved spend, end to end", () => {
     expect(lastEvent(text).usage.inflight.saved_estimate).toMatchObject({ method: "length_prior", samples: 0 });
   });
 
-  it("keeps the history of requests without a team key in the anonymous meter of their model", async () => {
-    await acceptedAnswers(null, 6);
+  it("keeps the history of requests without a team key in the anonymous meter of their model, in batches", async () => {
     const anonymous = env.TEAM_METER.get(env.TEAM_METER.idFromName(anonymousMeter("gpt-4o-mini")));
-    expect((await anonymous.savings("gpt-4o-mini", historyScope(null, ["json"]))).lengths.key).toHaveLength(6);
+    const scope = historyScope(null, ["json"]);
+    await acceptedAnswers(null, ANONYMOUS_BATCH - 1);
+    // Queued in the isolate (and already used by it), not yet written.
+    expect((await anonymous.savings("gpt-4o-mini", scope)).lengths.key).toEqual([]);
+    await acceptedAnswers(null, 1);
+    expect((await anonymous.savings("gpt-4o-mini", scope)).lengths.key).toHaveLength(ANONYMOUS_BATCH);
     const { res, text } = await rejectedAtStart(null, false);
     expect(res.status).toBe(422);
     const body = JSON.parse(text);
-    expect(body.usage.inflight.saved_estimate).toMatchObject({ method: "length_history", samples: 6 });
+    expect(body.usage.inflight.saved_estimate).toMatchObject({ method: "length_history", samples: ANONYMOUS_BATCH });
     expect(body.error.usage).toEqual(body.usage);
     // No request rows in it: requests without a team key are not metered.
     const rows = await runInDurableObject(anonymous, (_: TeamMeter, state) =>
