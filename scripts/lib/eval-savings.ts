@@ -10,7 +10,7 @@ import type { LabelledSample } from "./corpora";
 
 /**
  * The savings model checked against the truth: over stored full outputs, in order, the model learns from the
- * accepted ones exactly as a team's meter would (`createMemoryHistory`, the Worker's windows and estimator), and
+ * accepted ones exactly as a team's meter would (`createSavingsSimulator`: the Worker's windows and estimator), and
  * each sample a rule cuts is estimated at its cut point and compared with what its stored text really had left.
  * Pure apart from the corpus loader; `npm run eval` prints the table (docs/metering.md explains it).
  */
@@ -22,11 +22,14 @@ export interface SavingsTraceItem {
   stop?: { kind: CutKind; at: number };
 }
 
-/** The stored output's length and stop point, from the engine's offline result. */
-export function traceItem(sample: LabelledSample, result: OfflineResult, model: string): SavingsTraceItem {
-  const model_ = sample.model ?? model;
-  if (!result.verdict) return { model: model_, tokens: result.tokens };
-  return { model: model_, tokens: result.tokens, stop: { kind: cutKind(result.verdict), at: result.tokensUntilStop } };
+/**
+ * The stored output's length and stop point, from the engine's offline result. `corpusModel` names the model of
+ * a corpus whose samples do not say which wrote them.
+ */
+export function traceItem(sample: LabelledSample, result: OfflineResult, corpusModel: string): SavingsTraceItem {
+  const model = sample.model ?? corpusModel;
+  if (!result.verdict) return { model, tokens: result.tokens };
+  return { model, tokens: result.tokens, stop: { kind: cutKind(result.verdict), at: result.tokensUntilStop } };
 }
 
 /** A request setting the check runs under. */
