@@ -12,8 +12,17 @@ export const ConfigSchema = z.object({
   ANTHROPIC_API_KEY: z.string().optional(),
   /** Packs applied when a request names none (comma-separated). */
   DEFAULT_PACKS: z.string().default("default"),
-  /** Abort an upstream that sends nothing for this long (milliseconds). */
+  /** Longest wait for the upstream's response headers (milliseconds). */
+  UPSTREAM_HEADERS_TIMEOUT_MS: z.coerce.number().int().positive().default(60_000),
+  /** Longest wait for a body that is not a stream: an error body, or a 200 that is not SSE (milliseconds). */
+  UPSTREAM_BODY_TIMEOUT_MS: z.coerce.number().int().positive().default(30_000),
+  /**
+   * Abort a stream that makes no progress for this long (milliseconds): only text (content, reasoning, tool-call
+   * arguments), a tool call starting or an output finishing count; comments, keep-alives and empty deltas do not.
+   */
   UPSTREAM_IDLE_TIMEOUT_MS: z.coerce.number().int().positive().default(120_000),
+  /** Longest a whole request may take upstream, headers to last byte (milliseconds); 0: no limit. */
+  UPSTREAM_TOTAL_TIMEOUT_MS: z.coerce.number().int().min(0).default(0),
 });
 export type Config = z.infer<typeof ConfigSchema>;
 

@@ -2,6 +2,7 @@ import type { EventSourceMessage } from "eventsource-parser";
 import type { Verdict } from "../engine/inspection";
 import type { Channel } from "../engine/types";
 import { dataFrame, formatEvent } from "../proxy/sse-reader";
+import { chatWholeEvents } from "./chat-whole";
 import type { EventText, Frame, InflightUsage, Json, Reading, Usage, WireFormat } from "./types";
 
 /** Which OpenAI-compatible endpoint a request uses. */
@@ -62,25 +63,30 @@ export function createChatFormat(kind: CompletionKind): WireFormat {
     wantsUsage ? [frame({ ...chunkHeader(), choices: [], usage })] : [];
   const doneFrame: Frame = { sse: "data: [DONE]\n\n" };
 
-  const readTexts = (entry: Json, choice: number, texts: EventText[]) => {
+  /** Reads an entry's texts; returns true when a tool call starts in it (progress without text). */
+  const readTexts = (entry: Json, choice: number, texts: EventText[]): boolean => {
     if (kind === "completions") {
       if (typeof entry.text === "string" && entry.text) texts.push({ choice, channel: "content", text: entry.text });
-      return;
+      return false;
     }
-    if (!isObject(entry.delta)) return;
+    if (!isObject(entry.delta)) return false;
     const delta = entry.delta;
     const reasoning = typeof delta.reasoning_content === "string" ? delta.reasoning_content : delta.reasoning;
     if (typeof reasoning === "string" && reasoning) texts.push({ choice, channel: "reasoning", text: reasoning });
     const content = contentText(delta.content);
     if (content) texts.push({ choice, channel: "content", text: content });
-    if (!Array.isArray(delta.tool_calls)) return;
+    if (!Array.isArray(delta.tool_calls)) return false;
+    let started = false;
     for (const call of delta.tool_calls) {
       if (!isObject(call)) continue;
       const index = entryIndex(call);
       const fn = isObject(call.function) ? call.function : {};
       const id = `${choice}:${index}`;
       // The function name comes once, on a tool call's first delta.
-      if (typeof fn.name === "string" && fn.name && !toolNames.has(id)) toolNames.set(id, fn.name);
+      if (typeof fn.name === "string" && fn.name && !toolNames.has(id)) {
+        toolNames.set(id, fn.name);
+        started = true;
+      }
       const args = typeof fn.arguments === "string" ? fn.arguments : "";
       const toolName = toolNames.get(id);
       if (args)
@@ -92,6 +98,7 @@ export function createChatFormat(kind: CompletionKind): WireFormat {
           ...(toolName ? { toolName } : {}),
         });
     }
+    return started;
   };
 
   return {
@@ -115,10 +122,11 @@ export function createChatFormat(kind: CompletionKind): WireFormat {
       const choices = Array.isArray(chunk.choices) ? chunk.choices : [];
       const texts: EventText[] = [];
       const finished: number[] = [];
+      let progress = false;
       for (const entry of choices) {
         if (!isObject(entry)) continue;
         const choice = entryIndex(entry);
-        readTexts(entry, choice, texts);
+        if (readTexts(entry, choice, texts)) progress = true;
         if (typeof entry.finish_reason === "string" && entry.finish_reason) finished.push(choice);
       }
       const usage = readUsage(chunk.usage);
@@ -129,6 +137,7 @@ export function createChatFormat(kind: CompletionKind): WireFormat {
         texts,
         finished,
         ...(usage ? { usage: { value: usage, final: usageOnly } } : {}),
+        ...(progress ? { progress } : {}),
         hold: usageOnly,
         payload: chunk,
       };
@@ -171,13 +180,16 @@ export function createChatFormat(kind: CompletionKind): WireFormat {
       };
       return { sse: dataFrame(body), payload: body, error: { status: 422, body } };
     },
-    failure(message, usage) {
-      const body = {
-        error: { message, type: "upstream_error", code: "malformed_upstream_stream", param: null },
-        usage,
-      };
+    failure(message, usage, code = "malformed_upstream_stream") {
+      const body = { error: { message, type: "upstream_error", code, param: null }, usage };
       return { sse: dataFrame(body), payload: body, error: { status: 502, body } };
     },
+    fromWhole(body) {
+      const reading = chatWholeEvents(kind, body);
+      const usage = reading.kind === "events" ? readUsage(body.usage) : undefined;
+      return usage ? { ...reading, usage } : reading;
+    },
+    relayWhole: (body, usage) => ({ ...body, usage }),
     assemble(frames, usage) {
       return { status: 200, body: assembleChat(kind, frames, usage) };
     },

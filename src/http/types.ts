@@ -10,7 +10,10 @@ export interface Bindings {
   /** Secret: the Anthropic-compatible upstream's key. */
   ANTHROPIC_API_KEY?: string;
   DEFAULT_PACKS?: string;
+  UPSTREAM_HEADERS_TIMEOUT_MS?: string;
+  UPSTREAM_BODY_TIMEOUT_MS?: string;
   UPSTREAM_IDLE_TIMEOUT_MS?: string;
+  UPSTREAM_TOTAL_TIMEOUT_MS?: string;
   /** Secret guarding /admin/*. */
   ADMIN_TOKEN?: string;
   /** Team keys, policies (see the README, "Teams, keys and metering"). Without it, team keys and metering are off. */
@@ -61,6 +64,11 @@ export interface AppEnv {
   Variables: {
     config: Config;
     requestId: string;
+    /**
+     * The signal of the request the runtime delivered (`enable_request_signal`: fires when the client disconnects),
+     * taken before any middleware could replace `c.req.raw` with a copy that does not carry it.
+     */
+    clientSignal?: AbortSignal;
     /** Set by team authentication; absent when no team keys are in use. */
     packPolicy?: PackPolicy;
     /** Set by team authentication when the request carries a team key. */

@@ -1,12 +1,17 @@
+import type { CountedBy } from "../formats/types";
 import { priceOf, tokenCostNano, type Pricing } from "./pricing";
 
-/** How a metered request ended. `budget_denied` requests were refused before anything was forwarded. */
+/**
+ * How a metered request ended. `budget_denied` requests were refused before anything was forwarded;
+ * `incomplete` streams ended cleanly without their end event.
+ */
 export const OUTCOMES = [
   "accepted",
   "rejected",
   "early_exit",
   "client_abort",
   "upstream_error",
+  "incomplete",
   "budget_denied",
 ] as const;
 export type MeterOutcome = (typeof OUTCOMES)[number];
@@ -26,6 +31,8 @@ export interface RequestRecord {
   completionTokens: number;
   savedTokens: number | null;
   savedMethod: string;
+  /** Who counted the tokens (`usage.inflight.counted_by`); absent for requests refused before forwarding. */
+  countedBy?: CountedBy;
 }
 
 /** A finished request as the team's meter stores it: one row of the `requests` table. */

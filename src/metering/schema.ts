@@ -47,4 +47,9 @@ CREATE TABLE IF NOT EXISTS daily (
  * Append only: a step that has shipped is never edited; a change is a new step (`ALTER TABLE ... ADD COLUMN`).
  * Step 1 uses `IF NOT EXISTS` because meters from before versioning already hold its tables.
  */
-export const MIGRATIONS: readonly string[] = [SCHEMA_V1];
+export const MIGRATIONS: readonly string[] = [
+  SCHEMA_V1,
+  // Who counted a request's tokens: `upstream`, `inflight`, or `inflight_upstream_invalid` (the upstream's usage
+  // failed validation). NULL for rows written before this step and for requests refused before forwarding.
+  "ALTER TABLE requests ADD COLUMN counted_by TEXT",
+];

@@ -26,8 +26,8 @@ export function insertRecord(sql: SqlStorage, record: MeterRecord): boolean {
   const day = dayOf(record.time);
   sql.exec(
     `INSERT INTO requests (request_id, time, day, model, task, adapter, packs, outcome, rule, prompt_tokens,
-       completion_tokens, saved_tokens, saved_method, cost_nano_usd, saved_cost_nano_usd, key_id)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+       completion_tokens, saved_tokens, saved_method, cost_nano_usd, saved_cost_nano_usd, key_id, counted_by)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     record.requestId,
     record.time,
     day,
@@ -44,6 +44,7 @@ export function insertRecord(sql: SqlStorage, record: MeterRecord): boolean {
     record.costNano,
     record.savedCostNano,
     record.keyId,
+    record.countedBy ?? null,
   );
   sql.exec(
     `INSERT INTO daily (day, model, task, rule, outcome, requests, prompt_tokens, completion_tokens, saved_tokens,
@@ -92,6 +93,7 @@ export function queryUsage(sql: SqlStorage, from: string, to: string, group: Met
          SUM(CASE WHEN outcome = 'early_exit' THEN requests ELSE 0 END) AS early_exit,
          SUM(CASE WHEN outcome = 'client_abort' THEN requests ELSE 0 END) AS client_abort,
          SUM(CASE WHEN outcome = 'upstream_error' THEN requests ELSE 0 END) AS upstream_error,
+         SUM(CASE WHEN outcome = 'incomplete' THEN requests ELSE 0 END) AS incomplete,
          SUM(CASE WHEN outcome = 'budget_denied' THEN requests ELSE 0 END) AS budget_denied,
          SUM(prompt_tokens) AS prompt_tokens,
          SUM(completion_tokens) AS completion_tokens,
@@ -112,6 +114,7 @@ export function queryUsage(sql: SqlStorage, from: string, to: string, group: Met
     early_exit: Number(row.early_exit),
     client_abort: Number(row.client_abort),
     upstream_error: Number(row.upstream_error),
+    incomplete: Number(row.incomplete),
     budget_denied: Number(row.budget_denied),
     prompt_tokens: Number(row.prompt_tokens),
     completion_tokens: Number(row.completion_tokens),
@@ -120,4 +123,30 @@ export function queryUsage(sql: SqlStorage, from: string, to: string, group: Met
     saved_cost_nano_usd: Number(row.saved_cost_nano_usd),
     unpriced_requests: Number(row.unpriced_requests),
   }));
+}
+
+/** One row of the `requests` table as stored (costs in nano-USD, `packs` as its JSON text). */
+export type StoredRequest = {
+  request_id: string;
+  time: string;
+  day: string;
+  model: string;
+  task: string | null;
+  adapter: string | null;
+  packs: string;
+  outcome: string;
+  rule: string | null;
+  prompt_tokens: number;
+  completion_tokens: number;
+  saved_tokens: number | null;
+  saved_method: string;
+  cost_nano_usd: number | null;
+  saved_cost_nano_usd: number | null;
+  key_id: string | null;
+  counted_by: string | null;
+};
+
+/** The `limit` most recent requests, newest first. */
+export function recentRequests(sql: SqlStorage, limit: number): StoredRequest[] {
+  return sql.exec<StoredRequest>("SELECT * FROM requests ORDER BY time DESC, request_id DESC LIMIT ?", limit).toArray();
 }

@@ -3,7 +3,7 @@ import { err, ok, type Result } from "../engine/result";
 import { checkBudget, periods, type BudgetDenial, type BudgetLimits } from "./budget";
 import { nanoToUsd } from "./pricing";
 import type { MeterRecord } from "./record";
-import { insertRecord, migrate, queryUsage, spendNano } from "./store";
+import { insertRecord, migrate, queryUsage, recentRequests, spendNano, type StoredRequest } from "./store";
 import type { MeterGroup, UsageRow } from "./usage";
 
 /** What `admit` needs: the limits, and the request to record as `budget_denied` if it is refused. */
@@ -47,6 +47,11 @@ export class TeamMeter extends DurableObject {
       insertRecord(sql, { ...request.record, outcome: "budget_denied" });
       return err(denial);
     });
+  }
+
+  /** The `limit` most recent request rows, newest first. */
+  requests(limit: number): StoredRequest[] {
+    return recentRequests(this.ctx.storage.sql, limit);
   }
 
   /** Usage over UTC days `from`..`to`, grouped. */

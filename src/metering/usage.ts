@@ -23,6 +23,7 @@ export interface UsageRow {
   early_exit: number;
   client_abort: number;
   upstream_error: number;
+  incomplete: number;
   budget_denied: number;
   prompt_tokens: number;
   completion_tokens: number;
@@ -39,6 +40,7 @@ const COUNT_FIELDS = [
   "early_exit",
   "client_abort",
   "upstream_error",
+  "incomplete",
   "budget_denied",
   "prompt_tokens",
   "completion_tokens",

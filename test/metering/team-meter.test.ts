@@ -176,12 +176,45 @@ describe("the meter's schema steps", () => {
 
   it("adopts a meter created before versioning without losing its rows", async () => {
     const meter = meterFor("unversioned");
-    await meter.record(record({ requestId: "old" }));
+    await meter.usage("2026-11-01", "2026-11-30", "total");
     await runInDurableObject(meter, (_: TeamMeter, state) => {
       const sql = state.storage.sql;
-      sql.exec("DROP TABLE schema_version");
+      // A meter from before versioning: the first step's tables with a row, and no schema_version.
+      for (const table of ["requests", "daily", "schema_version"]) sql.exec(`DROP TABLE ${table}`);
+      sql.exec(MIGRATIONS[0]!);
+      sql.exec(
+        `INSERT INTO requests (request_id, time, day, model, packs, outcome, prompt_tokens, completion_tokens,
+           saved_method) VALUES ('old', '2026-11-20T10:00:00.000Z', '2026-11-20', 'm', '[]', 'accepted', 1, 1, 'none')`,
+      );
       expect(state.storage.transactionSync(() => migrate(sql))).toBe(MIGRATIONS.length);
       expect(sql.exec("SELECT COUNT(*) AS n FROM requests").one()).toEqual({ n: 1 });
+    });
+  });
+
+  it("gives rows written before the counted_by step a NULL counted_by, and new rows theirs", async () => {
+    const meter = meterFor("counted-by");
+    await meter.usage("2026-11-01", "2026-11-30", "total");
+    await runInDurableObject(meter, (_: TeamMeter, state) => {
+      const sql = state.storage.sql;
+      const countedBy = MIGRATIONS.indexOf("ALTER TABLE requests ADD COLUMN counted_by TEXT");
+      expect(countedBy).toBeGreaterThan(0);
+      // The state of a meter just before the step: the earlier steps' tables, with a row.
+      for (const table of ["requests", "daily", "schema_version"]) sql.exec(`DROP TABLE ${table}`);
+      expect(state.storage.transactionSync(() => migrate(sql, MIGRATIONS.slice(0, countedBy)))).toBe(countedBy);
+      sql.exec(
+        `INSERT INTO requests (request_id, time, day, model, packs, outcome, prompt_tokens, completion_tokens,
+           saved_method) VALUES ('old', '2026-11-20T10:00:00.000Z', '2026-11-20', 'm', '[]', 'accepted', 1, 1, 'none')`,
+      );
+      state.storage.transactionSync(() => migrate(sql));
+      expect(sql.exec("SELECT request_id, counted_by FROM requests").toArray()).toEqual([
+        { request_id: "old", counted_by: null },
+      ]);
+    });
+    expect(await meter.record(record({ requestId: "new", countedBy: "inflight_upstream_invalid" }))).toBe(true);
+    await runInDurableObject(meter, (_: TeamMeter, state) => {
+      expect(state.storage.sql.exec("SELECT counted_by FROM requests WHERE request_id = 'new'").one()).toEqual({
+        counted_by: "inflight_upstream_invalid",
+      });
     });
   });
 });

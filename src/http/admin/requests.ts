@@ -1,0 +1,50 @@
+import type { Context } from "hono";
+import { z } from "zod";
+import { nanoToUsd } from "../../metering/pricing";
+import type { StoredRequest } from "../../metering/store";
+import { kvKeys } from "../../teams/storage-keys";
+import { TeamNameSchema } from "../../teams/teams";
+import { errorBody, errorResponse } from "../errors";
+import type { AppEnv } from "../types";
+import { queryOf, teamsDisabled, validate } from "./validation";
+
+/** Most rows one call returns. */
+export const MAX_REQUEST_ROWS = 500;
+
+/** Query of `GET /admin/teams/<team>/requests`. */
+export const RequestsQuerySchema = z.strictObject({
+  limit: z.coerce.number().int().min(1).max(MAX_REQUEST_ROWS).default(100),
+});
+export type RequestsQuery = z.infer<typeof RequestsQuerySchema>;
+
+/** A stored row as the API returns it: packs as a list, costs in USD. */
+function publicRequest(row: StoredRequest): Record<string, unknown> {
+  const { cost_nano_usd, saved_cost_nano_usd, packs, day: _day, ...rest } = row;
+  return {
+    ...rest,
+    packs: JSON.parse(packs) as unknown,
+    cost_usd: cost_nano_usd === null ? null : nanoToUsd(cost_nano_usd),
+    saved_cost_usd: saved_cost_nano_usd === null ? null : nanoToUsd(saved_cost_nano_usd),
+  };
+}
+
+/**
+ * `GET /admin/teams/<team>/requests[?limit=100]`: the team's most recent metered requests, one row each as the
+ * meter stored it (outcome, tokens, `counted_by`, cost), newest first. For finding out how one request was booked.
+ */
+export async function adminRequestsHandler(c: Context<AppEnv>): Promise<Response> {
+  const kv = c.env.INFLIGHT_KV;
+  const namespace = c.env.TEAM_METER;
+  if (!kv || !namespace) return teamsDisabled();
+  const team = validate(TeamNameSchema, c.req.param("team"));
+  if (!team.ok) return team.error;
+  const query = validate(RequestsQuerySchema, queryOf(c));
+  if (!query.ok) return query.error;
+  if ((await kv.get(kvKeys.team(team.value))) === null)
+    return errorResponse(
+      404,
+      errorBody(`No team is named ${team.value}.`, "invalid_request_error", "team_not_found", "team"),
+    );
+  const rows = await namespace.get(namespace.idFromName(team.value)).requests(query.value.limit);
+  return c.json({ object: "list", team: team.value, data: rows.map(publicRequest) });
+}
