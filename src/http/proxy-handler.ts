@@ -50,7 +50,7 @@ function headerChoice<T extends string>(value: string | undefined, allowed: read
  */
 export function createProxyHandler(api: ApiSpec) {
   return async function proxyHandler(c: Context<AppEnv>): Promise<Response> {
-    const { config, requestId } = c.var;
+    const { config } = c.var;
     const invalid = (message: string, code: string, param: string | null = null) =>
       api.error(400, message, "invalid_request_error", code, param);
     let raw: unknown;
