@@ -44,7 +44,13 @@ function createWatchedReader(reader: ReadableStreamDefaultReader<Uint8Array>, li
   }, wait(Date.now()));
   return {
     async read(): Promise<ReadableStreamReadResult<Uint8Array>> {
-      const result = await reader.read();
+      let result: ReadableStreamReadResult<Uint8Array>;
+      try {
+        result = await reader.read();
+      } catch (error) {
+        // workerd settles the pending read of a cancelled fetch body with an error of its own, not `fired`.
+        throw fired ?? error;
+      }
       if (fired) throw fired;
       return result;
     },
