@@ -3,7 +3,16 @@ import type { Verdict } from "../engine/inspection";
 import type { Channel } from "../engine/types";
 import { formatEvent } from "../proxy/sse-reader";
 import { anthropicWholeEvents } from "./anthropic-whole";
-import type { EventText, Frame, InflightUsage, Json, Reading, Usage, WireFormat } from "./types";
+import {
+  failureStatus,
+  type EventText,
+  type Frame,
+  type InflightUsage,
+  type Json,
+  type Reading,
+  type Usage,
+  type WireFormat,
+} from "./types";
 
 const isObject = (value: unknown): value is Json =>
   typeof value === "object" && value !== null && !Array.isArray(value);
@@ -197,7 +206,7 @@ export function createAnthropicFormat(): WireFormat {
       return errorFrame(error, usage, 422);
     },
     failure(message, usage, code = "malformed_upstream_stream") {
-      return errorFrame({ type: "api_error", message, details: { error_code: code } }, usage, 502);
+      return errorFrame({ type: "api_error", message, details: { error_code: code } }, usage, failureStatus(code));
     },
     fromWhole(body) {
       const reading = anthropicWholeEvents(body);

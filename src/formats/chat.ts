@@ -3,7 +3,16 @@ import type { Verdict } from "../engine/inspection";
 import type { Channel } from "../engine/types";
 import { dataFrame, formatEvent } from "../proxy/sse-reader";
 import { chatWholeEvents } from "./chat-whole";
-import type { EventText, Frame, InflightUsage, Json, Reading, Usage, WireFormat } from "./types";
+import {
+  failureStatus,
+  type EventText,
+  type Frame,
+  type InflightUsage,
+  type Json,
+  type Reading,
+  type Usage,
+  type WireFormat,
+} from "./types";
 
 /** Which OpenAI-compatible endpoint a request uses. */
 export type CompletionKind = "chat" | "completions";
@@ -182,7 +191,7 @@ export function createChatFormat(kind: CompletionKind): WireFormat {
     },
     failure(message, usage, code = "malformed_upstream_stream") {
       const body = { error: { message, type: "upstream_error", code, param: null }, usage };
-      return { sse: dataFrame(body), payload: body, error: { status: 502, body } };
+      return { sse: dataFrame(body), payload: body, error: { status: failureStatus(code), body } };
     },
     fromWhole(body) {
       const reading = chatWholeEvents(kind, body);

@@ -2,7 +2,16 @@ import type { EventSourceMessage } from "eventsource-parser";
 import type { Verdict } from "../engine/inspection";
 import { formatEvent } from "../proxy/sse-reader";
 import { responsesWholeEvents } from "./responses-whole";
-import type { EventText, Frame, InflightUsage, Json, Reading, Usage, WireFormat } from "./types";
+import {
+  failureStatus,
+  type EventText,
+  type Frame,
+  type InflightUsage,
+  type Json,
+  type Reading,
+  type Usage,
+  type WireFormat,
+} from "./types";
 
 const isObject = (value: unknown): value is Json =>
   typeof value === "object" && value !== null && !Array.isArray(value);
@@ -292,7 +301,7 @@ export function createResponsesFormat(): WireFormat {
       return errorFrame(error, usage, 422);
     },
     failure(message, usage, code = "malformed_upstream_stream") {
-      return errorFrame({ type: "upstream_error", code, message, param: null }, usage, 502);
+      return errorFrame({ type: "upstream_error", code, message, param: null }, usage, failureStatus(code));
     },
     fromWhole(body) {
       const reading = responsesWholeEvents(body);

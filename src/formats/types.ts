@@ -28,6 +28,9 @@ export type CountedBy = "upstream" | "inflight" | "inflight_upstream_invalid";
 /** The codes of the error inflight sends when the upstream's stream fails (README: Failure behaviour). */
 export type FailureCode = "malformed_upstream_stream" | "upstream_timeout" | "incomplete_upstream_stream";
 
+/** The status a non-streaming client gets for a failure: 504 for a wait that ran out, else 502. */
+export const failureStatus = (code: FailureCode): number => (code === "upstream_timeout" ? 504 : 502);
+
 /** Usage as inflight reports it: OpenAI's fields plus how they were counted and what was saved. */
 export interface InflightUsage extends Usage {
   inflight: {

@@ -7,6 +7,7 @@ import { openaiCompletionsApi } from "./apis/openai-chat";
 import { openaiResponsesApi } from "./apis/responses";
 import { createProxyHandler } from "./proxy-handler";
 import { errorBody, errorResponse } from "./errors";
+import { withoutMarkupErrors } from "./markup-guard";
 import { createAdminRoutes } from "./admin";
 import { teamUsageHandler } from "./admin/usage";
 import { passthroughHandler } from "./passthrough";
@@ -23,6 +24,12 @@ export function createApp() {
     c.set("clientSignal", c.req.raw.signal);
     c.set("config", readConfig(c.env as Record<string, unknown>));
     await next();
+    const guarded = withoutMarkupErrors(c.res);
+    if (guarded !== c.res) {
+      // Replaced over nothing: Hono would copy the replaced page's headers (its length, its type) onto it.
+      c.res = undefined;
+      c.res = guarded;
+    }
     // Responses built from an upstream's have immutable headers; copy once to add ours.
     try {
       c.res.headers.set("x-inflight-request-id", requestId);
