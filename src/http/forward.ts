@@ -4,7 +4,7 @@ import type { Json } from "../formats/types";
 import { UpstreamAbort, type AbortReason } from "../proxy/abort";
 import { collectFrames, createPump, streamToClient } from "../proxy/pump";
 import type { ParsedRequest } from "../proxy/request";
-import { createSession, type Frame, type SessionReport } from "../proxy/session";
+import { createSession, type Frame } from "../proxy/session";
 import { describeFetchError, upstreamHeaders } from "../proxy/upstream";
 import {
   classifyHead,
@@ -16,6 +16,7 @@ import {
 import { abortOf, describeFailure, excerptOf, type UpstreamFailure } from "../proxy/upstream-failure";
 import { createWaitTimer } from "../proxy/wait-timer";
 import type { ApiSpec, UpstreamSpec } from "./apis/types";
+import { createReporter } from "./request-report";
 import type { AppEnv } from "./types";
 
 /** A validated completion request, ready to go upstream. */
@@ -29,23 +30,6 @@ export interface Forwarding {
 }
 
 const SSE_HEADERS = { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache" };
-
-/** One log line per request; never holds keys or prompt text. */
-function logReport(requestId: string, model: string, report: SessionReport): void {
-  console.log(
-    JSON.stringify({
-      msg: "inflight.request",
-      request_id: requestId,
-      model,
-      outcome: report.outcome,
-      rule: report.rejection?.rule ?? null,
-      usage: {
-        ...report.usage,
-        inflight: { ...report.usage.inflight, flags: report.usage.inflight.flags?.map((f) => f.rule) },
-      },
-    }),
-  );
-}
 
 const parseJson = (text: string): Json | unknown[] | undefined => {
   try {
@@ -103,34 +87,12 @@ export async function forwardCompletion(c: Context<AppEnv>, forwarding: Forwardi
     ...(target?.label ? { "x-inflight-adapter": target.label } : {}),
   };
 
-  let reported = false;
-  const report = () => {
-    if (reported) return;
-    reported = true;
-    const final = session.report();
-    logReport(requestId, request.model, final);
-    const record = c.var.recordRequest;
-    if (!record) return;
-    const write = record({
-      requestId,
-      time: new Date().toISOString(),
-      model: request.model,
-      task: c.var.task ?? null,
-      adapter: target?.label ?? null,
-      packs: packs.map((pack) => pack.name),
-      outcome: final.outcome,
-      rule: final.rejection?.rule ?? null,
-      promptTokens: final.usage.prompt_tokens,
-      completionTokens: final.usage.completion_tokens,
-      savedTokens: final.usage.inflight.saved_completion_tokens,
-      savedMethod: final.usage.inflight.saved_method,
-      countedBy: final.usage.inflight.counted_by,
-    }).catch((error: unknown) =>
-      console.error(JSON.stringify({ msg: "inflight.meter_failed", request_id: requestId, error: String(error) })),
-    );
-    // Metering survives the client disconnecting: the runtime keeps the request alive until it is written.
-    c.executionCtx.waitUntil(write);
-  };
+  const report = createReporter(
+    c,
+    session,
+    request.model,
+    packs.map((pack) => pack.name),
+  );
 
   // The client may leave at any stage, before the upstream answers included: abort it at once and book what
   // was seen. A client that left while an earlier step ran (team auth, the body) is gone already.
@@ -272,7 +234,7 @@ export async function forwardCompletion(c: Context<AppEnv>, forwarding: Forwardi
     const frames = await collectFrames(pump);
     report();
     if (session.report().outcome === "client_abort") return closed();
-    return answerWhole(frames);
+    return answerFrames(frames);
   }
 
   if (shape === "empty" || !body) {
@@ -319,12 +281,12 @@ export async function forwardCompletion(c: Context<AppEnv>, forwarding: Forwardi
       const final = session.report();
       return final.outcome === "accepted"
         ? jsonResponse(200, format.relayWhole(json, final.usage), packHeader)
-        : answerWhole(frames);
+        : answerFrames(frames);
     }
   }
 
   /** The non-streaming answer from a response's frames: the error a frame ended it with, or the assembled body. */
-  function answerWhole(frames: Frame[]): Response {
+  function answerFrames(frames: Frame[]): Response {
     const failed = frames.find((frame) => frame.error)?.error;
     const { status: code, body: answer } = failed ?? format.assemble(frames, session.report().usage);
     return jsonResponse(code, answer, packHeader);
