@@ -61,7 +61,9 @@ export const ScenarioSchema = z
     /** Answer a streaming request with the whole JSON completion (`application/json`), as if `stream` were ignored. */
     ignoreStream: z.boolean().default(false),
     /** Counts that replace the ones the upstream reports (usage chunk, closing events, whole body), absurd or not. */
-    usage: z.strictObject({ prompt_tokens: z.number().optional(), completion_tokens: z.number().optional() }).optional(),
+    usage: z
+      .strictObject({ prompt_tokens: z.number().optional(), completion_tokens: z.number().optional() })
+      .optional(),
     /** Milliseconds between the headers and the body of an error (`status`) or a whole answer (`ignoreStream`). */
     bodyDelayMs: z.number().int().min(0).max(60_000).default(0),
     /** With `status`: announce the whole error body's length, send half of it, then reset the connection. */
