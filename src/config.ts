@@ -14,6 +14,11 @@ export const ConfigSchema = z.object({
   DEFAULT_PACKS: z.string().default("default"),
   /** Abort an upstream that sends nothing for this long (milliseconds). */
   UPSTREAM_IDLE_TIMEOUT_MS: z.coerce.number().int().positive().default(120_000),
+  /**
+   * Adapter backends allowed beyond public https: host names, `*.suffix`, IPs and CIDRs (comma-separated) that may
+   * use plain http, loopback or private addresses (docs/adapters.md, "Base URLs").
+   */
+  ADAPTER_ALLOWED_HOSTS: z.string().default(""),
 });
 export type Config = z.infer<typeof ConfigSchema>;
 

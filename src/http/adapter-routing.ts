@@ -1,11 +1,16 @@
-import type { MiddlewareHandler } from "hono";
+import type { Context, MiddlewareHandler } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
-import { createAdapterRegistry } from "../adapters/registry";
+import { allowedHosts, checkBaseUrl } from "../adapters/base-url";
+import { saysNotLoaded } from "../adapters/engine-lifecycle";
+import { ensureAdapter, forgetLoaded, type EnsureError } from "../adapters/engine-load";
+import { insertPromptEmbeds, stripPromptEmbeds } from "../adapters/prompt-embeds";
+import { createAdapterRegistry, type AdapterRegistry } from "../adapters/registry";
 import { planUpstream, type PlanError } from "../adapters/rewrite";
-import { namedTask, resolveRoute, type RouteError } from "../adapters/select";
+import type { AdapterEntry } from "../adapters/schema";
+import { namedTask, resolveRoute, type Route, type RouteError } from "../adapters/select";
 import { shippedTaskRules } from "../adapters/shipped-task-rules";
 import { matchTasks } from "../adapters/task-rules";
-import { ensureVllmAdapter, forgetVllmAdapter, isModelNotLoaded, type LoadError } from "../adapters/vllm-load";
+import { tensorBase64 } from "../adapters/tensor/store";
 import { selectPacks } from "../packs";
 import { parseCompletionRequest } from "../proxy/request";
 import { errorBody, errorResponse } from "./errors";
@@ -19,6 +24,8 @@ const fail = (
   param: string | null = null,
   extra: Record<string, unknown> = {},
 ) => errorResponse(status, errorBody(message, type, code, param, extra));
+
+const log = (msg: string, fields: Record<string, unknown>) => console.error(JSON.stringify({ msg, ...fields }));
 
 /** The one place a routing failure becomes a public error. */
 function routeFailure(error: RouteError): Response {
@@ -54,7 +61,7 @@ function routeFailure(error: RouteError): Response {
       );
     }
     case "registry_error":
-      console.error(JSON.stringify({ msg: "inflight.adapter_registry_error", task: error.task, error: error.detail }));
+      log("inflight.adapter_registry_error", { task: error.task, error: error.detail });
       return fail(
         503,
         `The adapter registry could not be read for task "${error.task}".`,
@@ -64,21 +71,38 @@ function routeFailure(error: RouteError): Response {
   }
 }
 
-function planFailure(adapter: string, error: PlanError): Response {
+function planFailure(entry: AdapterEntry, error: PlanError): Response {
+  const adapter = entry.id;
   switch (error.reason) {
     case "missing_secret":
       return fail(
-        500,
-        `Adapter "${adapter}" names the secret ${error.secret}, which is not set.`,
+        503,
+        `Adapter "${adapter}" names the secret ${error.secret}, which is not set: set it (wrangler secret put ${error.secret}) or update the adapter.`,
         "server_error",
-        "adapter_misconfigured",
+        "adapter_secret_missing",
       );
     case "invalid_entry":
       return fail(500, error.detail, "server_error", "adapter_misconfigured");
+    case "prompt_missing":
+      return fail(
+        503,
+        error.legacy
+          ? `Adapter "${adapter}" declares the continuous prompt "${error.prompt}" in an earlier format, with no tensor: replace it with prompt {id, virtualTokens, hiddenSize}, then upload the tensor (PUT /admin/adapters/${adapter}/prompt).`
+          : `Adapter "${adapter}" declares the continuous prompt "${error.prompt}", whose tensor has not been uploaded: PUT /admin/adapters/${adapter}/prompt.`,
+        "server_error",
+        "adapter_prompt_unavailable",
+      );
+    case "prompt_needs_chat":
+      return fail(
+        400,
+        `Task "${entry.tasks.join('", "')}" is served by adapter "${adapter}" with the continuous prompt "${error.prompt}", which vLLM applies only on /v1/chat/completions: send the request as a chat completion.`,
+        "invalid_request_error",
+        "prompt_requires_chat",
+      );
   }
 }
 
-function loadFailure(adapter: string, host: string, error: LoadError): Response {
+function loadFailure(adapter: string, host: string, error: EnsureError): Response {
   switch (error.reason) {
     case "unreachable":
       return fail(
@@ -90,14 +114,23 @@ function loadFailure(adapter: string, host: string, error: LoadError): Response 
     case "probe_failed":
       return fail(
         502,
-        `The vLLM backend for adapter "${adapter}" at ${host} answered GET /v1/models with HTTP ${error.status}: ${error.detail}`,
+        `The backend for adapter "${adapter}" at ${host} answered GET /v1/models with HTTP ${error.status}: ${error.detail}`,
         "upstream_error",
         "adapter_load_failed",
       );
     case "load_failed":
+    case "unload_failed":
       return fail(
         502,
-        `The vLLM backend for adapter "${adapter}" at ${host} could not load it (HTTP ${error.status}): ${error.detail}`,
+        `The backend for adapter "${adapter}" at ${host} could not load it (HTTP ${error.status}): ${error.detail}`,
+        "upstream_error",
+        "adapter_load_failed",
+      );
+    case "reload_unsupported":
+    case "stale_entry":
+      return fail(
+        502,
+        `The backend for adapter "${adapter}" at ${host} serves its LoRA from ${error.root} and could not reload it from the adapter's path (a vLLM without load_inplace keeps the old weights): upgrade it, or unload the LoRA there.`,
         "upstream_error",
         "adapter_load_failed",
       );
@@ -113,14 +146,27 @@ const sourceName = (via: string) =>
   })[via] ?? via;
 const paramOf = (via: string) => (via === "header" ? "x-inflight-task" : via === "metadata" ? "metadata.task" : null);
 
-/** After the completion: a vLLM backend that says the adapter is gone (it restarted) must be asked again next time. */
+/** Whether the backend may be sent this adapter's requests and key (docs/adapters.md, "Base URLs"). */
+function backendRefusal(c: Context<AppEnv>, entry: AdapterEntry): Response | undefined {
+  const policy = allowedHosts(c.var.config.ADAPTER_ALLOWED_HOSTS);
+  const verdict = policy.ok ? checkBaseUrl(entry.backend.baseUrl, policy.value) : policy;
+  if (verdict.ok) return undefined;
+  const why = policy.ok ? verdict.error : `ADAPTER_ALLOWED_HOSTS is invalid: ${verdict.error}`;
+  return fail(
+    503,
+    `The backend of adapter "${entry.id}" is not allowed: ${why}.`,
+    "server_error",
+    "adapter_backend_refused",
+  );
+}
+
 /**
  * Routes `/v1/chat/completions` and `/v1/completions` to a task's adapter. The task comes from
  * `x-inflight-task`, else `metadata.task`, else the team's default, else the first task-matching rule in
  * rules/tasks/tasks.json whose task has an enabled adapter. A routed request gets `c.var.task` and
- * `c.var.upstream` (engine URL, key, rewritten `model`, extra body fields, label for `x-inflight-adapter`), and
- * the adapter's packs as its default packs. A named task that is unknown or disabled answers 404. A request
- * with no task, or a body the completion handler will refuse anyway, passes through untouched.
+ * `c.var.upstream` (engine URL, key, rewritten body, label for `x-inflight-adapter`), and the adapter's packs as
+ * its default packs. A named task that is unknown or disabled answers 404. A request with no task, or a body the
+ * completion handler will refuse anyway, passes through untouched.
  */
 export function adapterRouting(kind: "chat" | "completions"): MiddlewareHandler<AppEnv> {
   return async function routeToAdapter(c, next) {
@@ -133,11 +179,10 @@ export function adapterRouting(kind: "chat" | "completions"): MiddlewareHandler<
     const parsed = parseCompletionRequest(kind, raw);
     if (!parsed.ok) return next();
     const { body, ctx } = parsed.value;
-    const policy = c.var.packPolicy;
     const named = namedTask({
       header: c.req.header("x-inflight-task"),
       metadata: body.metadata,
-      teamDefault: policy?.defaultTask,
+      teamDefault: c.var.packPolicy?.defaultTask,
     });
     if (!named.ok) return routeFailure(named.error);
     const kv = c.env.INFLIGHT_KV;
@@ -151,51 +196,120 @@ export function adapterRouting(kind: "chat" | "completions"): MiddlewareHandler<
       );
     }
     const registry = createAdapterRegistry(kv);
-    const route = await resolveRoute(named.value, () => matchTasks(shippedTaskRules(), ctx.prompt), registry.forTask);
-    if (!route.ok) return routeFailure(route.error);
-    if (!route.value) return next();
-    const { entry, choice } = route.value;
-
-    const packs = selectPacks(entry.packs);
-    if (!packs.ok)
-      return fail(
-        500,
-        `Adapter "${entry.id}" names the rule pack "${packs.error.name}", which is not shipped.`,
-        "server_error",
-        "adapter_misconfigured",
-      );
-    const plan = planUpstream(entry, choice, c.env as unknown as Record<string, unknown>, body.metadata);
-    if (!plan.ok) return planFailure(entry.id, plan.error);
-    const { baseUrl, apiKey, model, extraBody, label } = plan.value;
-    const vllm =
-      entry.backend.kind === "vllm" && entry.lora
-        ? { baseUrl, apiKey, loraName: entry.lora.name, loraPath: entry.lora.source }
-        : undefined;
-    if (vllm) {
-      const ready = await ensureVllmAdapter(vllm);
-      if (!ready.ok) return loadFailure(entry.id, new URL(baseUrl).host, ready.error);
+    const resolve = () => resolveRoute(named.value, () => matchTasks(shippedTaskRules(), ctx.prompt), registry.forTask);
+    const first = await resolve();
+    if (!first.ok) return routeFailure(first.error);
+    if (!first.value) return next();
+    let route = first.value;
+    for (let attempt = 0; ; attempt += 1) {
+      // Only the first attempt can find its entry stale, so this runs at most twice.
+      const routed = await prepare(c, kind, body, registry, route, attempt === 0);
+      if (routed instanceof Response) return routed;
+      if (routed !== "stale") {
+        c.set("task", routed.task);
+        c.set("upstream", routed.upstream);
+        break;
+      }
+      // Another isolate moved the engine to a newer revision of this adapter: read the entry again.
+      registry.forget(route.choice.task);
+      const fresh = await resolve();
+      if (!fresh.ok) return routeFailure(fresh.error);
+      if (!fresh.value) return next();
+      route = fresh.value;
     }
+    await next();
+  };
+}
 
-    c.set("task", choice.task);
-    // The adapter's packs become the request's defaults (enforced packs and x-inflight-rules still apply).
-    // vLLM answers a completion for an adapter it does not have (restarted since it was loaded) with 404:
-    // load it once and let the handler retry.
-    const recover = vllm
-      ? async (status: number, body: string) => {
-          if (!isModelNotLoaded(status, body)) return false;
-          forgetVllmAdapter(vllm);
-          return (await ensureVllmAdapter(vllm)).ok;
-        }
-      : undefined;
-    c.set("upstream", {
+type Prepared = { task: string; upstream: NonNullable<AppEnv["Variables"]["upstream"]> };
+
+/** Plans a routed request and makes the engine ready for it; `stale` when the entry must be read again. */
+async function prepare(
+  c: Context<AppEnv>,
+  kind: "chat" | "completions",
+  body: Record<string, unknown>,
+  registry: AdapterRegistry,
+  { entry, choice }: Route,
+  checkCurrent: boolean,
+): Promise<Response | Prepared | "stale"> {
+  const packs = selectPacks(entry.packs);
+  if (!packs.ok)
+    return fail(
+      500,
+      `Adapter "${entry.id}" names the rule pack "${packs.error.name}", which is not shipped.`,
+      "server_error",
+      "adapter_misconfigured",
+    );
+  const refused = backendRefusal(c, entry);
+  if (refused) return refused;
+  const plan = planUpstream(entry, choice, c.env as unknown as Record<string, unknown>, {
+    kind,
+    metadata: body.metadata,
+  });
+  if (!plan.ok) return planFailure(entry, plan.error);
+  const { baseUrl, apiKey, model, label, managed } = plan.value;
+  const extraBody = { ...plan.value.extraBody };
+
+  if (managed) {
+    const isCurrent = async () => {
+      if (!checkCurrent) return true;
+      const stored = await registry.get(entry.id);
+      return !stored.ok || !stored.value || stored.value.version <= entry.version;
+    };
+    const ready = await ensureAdapter(managed, isCurrent);
+    if (!ready.ok && ready.error.reason === "stale_entry" && checkCurrent) return "stale";
+    if (!ready.ok) return loadFailure(entry.id, new URL(baseUrl).host, ready.error);
+  }
+
+  if (kind === "chat" && (plan.value.stripPromptEmbeds || plan.value.prompt)) {
+    let messages = plan.value.stripPromptEmbeds
+      ? stripPromptEmbeds(body.messages as unknown[])
+      : (body.messages as unknown[]);
+    const prompt = plan.value.prompt;
+    if (prompt) {
+      const tensor = await tensorBase64(c.env.INFLIGHT_KV!, prompt.sha256);
+      if (!tensor.ok) {
+        log("inflight.prompt_tensor_unavailable", { adapter: entry.id, error: tensor.error });
+        return fail(
+          503,
+          `The prompt tensor of adapter "${entry.id}" could not be read; upload it again (PUT /admin/adapters/${entry.id}/prompt) if this persists.`,
+          "server_error",
+          "adapter_prompt_unavailable",
+        );
+      }
+      const placed = insertPromptEmbeds(messages, prompt.position, tensor.value);
+      if (!placed.ok)
+        return fail(
+          400,
+          `Adapter "${entry.id}" puts its continuous prompt in the last user message (${prompt.position}), and this request has none.`,
+          "invalid_request_error",
+          "prompt_position_unavailable",
+          "messages",
+        );
+      messages = placed.value;
+    }
+    extraBody.messages = messages;
+  }
+
+  // An engine that restarted since the adapter was loaded says so: load it once and let the handler retry.
+  const recover = managed
+    ? async (status: number, text: string) => {
+        if (!saysNotLoaded(managed.engine, managed.loraName, status, text)) return false;
+        forgetLoaded(managed);
+        return (await ensureAdapter(managed, async () => true)).ok;
+      }
+    : undefined;
+  return {
+    task: choice.task,
+    upstream: {
       baseUrl,
       apiKey,
       model,
       extraBody,
       label,
+      // The adapter's packs become the request's defaults (enforced packs and x-inflight-rules still apply).
       packs: entry.packs,
       ...(recover ? { recover } : {}),
-    });
-    await next();
+    },
   };
 }

@@ -2,6 +2,7 @@ import type { Context } from "hono";
 import type { CompiledPack } from "../engine/compile";
 import { parseNameList, selectPacks } from "../packs";
 import { UpstreamAbort, type AbortReason } from "../proxy/abort";
+import { firstEventError } from "../proxy/first-event";
 import { collectFrames, createPump, streamToClient } from "../proxy/pump";
 import { createSession, type SessionReport } from "../proxy/session";
 import { describeFetchError, upstreamHeaders } from "../proxy/upstream";
@@ -45,6 +46,26 @@ function headerChoice<T extends string>(value: string | undefined, allowed: read
   if (value === undefined || value === "") return fallback;
   const lower = value.trim().toLowerCase() as T;
   return allowed.includes(lower) ? lower : undefined;
+}
+
+/**
+ * A routed engine's refusal inside an HTTP 200 stream (an error as its first event: LoRAX failing to download the
+ * adapter, SGLang without it) as the error response it stands for, 502 with the engine's error in OpenAI's
+ * envelope, so that it is recovered from, metered and answered like any refusal. Other answers pass unchanged.
+ */
+async function engineRefusal(upstream: Response, api: ApiSpec, waitMs: number): Promise<Response> {
+  if (!upstream.ok || !upstream.body) return upstream;
+  const format = api.createFormat();
+  const first = await firstEventError(
+    upstream.body,
+    (event) => {
+      const reading = format.read(event);
+      return reading.kind === "error" ? reading.body : undefined;
+    },
+    waitMs,
+  );
+  if ("body" in first) return new Response(first.body, upstream);
+  return new Response(JSON.stringify(first.error), { status: 502, headers: { "content-type": "application/json" } });
 }
 
 /** One log line per request; never holds keys or prompt text. */
@@ -160,21 +181,29 @@ export function createProxyHandler(api: ApiSpec) {
     headers.set("content-type", "application/json");
     headers.set("accept", "text/event-stream");
     const upstreamRequest = JSON.stringify(api.upstreamBody(request.body, target));
+    // A routed backend's redirect is not followed: its key stays with the host the registry allows.
     const send = () =>
-      fetch(upstreamSpec.url, { method: "POST", headers, body: upstreamRequest, signal: controller.signal });
+      fetch(upstreamSpec.url, {
+        method: "POST",
+        headers,
+        body: upstreamRequest,
+        signal: controller.signal,
+        ...(target ? { redirect: "manual" as const } : {}),
+      });
+    const attempt = async () => (target ? engineRefusal(await send(), api, config.UPSTREAM_IDLE_TIMEOUT_MS) : send());
     const packHeader: Record<string, string> = {
       "x-inflight-packs": packs.value.map((pack) => pack.name).join(","),
       ...(target?.label ? { "x-inflight-adapter": target.label } : {}),
     };
     let upstream: Response;
     try {
-      upstream = await send();
+      upstream = await attempt();
       if (!upstream.ok && target?.recover) {
         // A routed backend may be able to fix what it refused (a vLLM adapter not loaded): then try once more.
         // Nothing has reached the client yet, so this stays one request with one usage record.
         const refusal = await upstream.text();
         upstream = (await target.recover(upstream.status, refusal))
-          ? await send()
+          ? await attempt()
           : new Response(refusal, { status: upstream.status, headers: upstream.headers });
       }
     } catch (error) {

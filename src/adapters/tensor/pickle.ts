@@ -33,8 +33,7 @@ const MARK: Slot = { kind: "mark" };
 export function readPickle(bytes: Uint8Array): Result<PickleValue, string> {
   if (bytes.length > MAX_PICKLE_BYTES) return err(`the pickle is ${bytes.length} bytes, too large for a tensor`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const latin1 = new TextDecoder("latin1");
-  const utf8 = new TextDecoder("utf-8", { fatal: true });
+  const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
   const stack: Slot[] = [];
   const memo = new Map<number, PickleValue>();
   let at = 0;
@@ -59,7 +58,9 @@ export function readPickle(bytes: Uint8Array): Result<PickleValue, string> {
   const line = () => {
     const end = bytes.indexOf(0x0a, at);
     if (end < 0) throw new PickleError("the pickle ends early");
-    const text = latin1.decode(bytes.subarray(at, end));
+    if (end - at > 1000) throw new PickleError("a pickled global name is too long");
+    // GLOBAL names are ASCII (Python writes them so, as raw-unicode-escape).
+    const text = String.fromCharCode(...bytes.subarray(at, end));
     at = end + 1;
     return text;
   };

@@ -57,7 +57,7 @@ export function readStoredZip(bytes: Uint8Array): Result<ZipRecord[], string> {
   if (count > MAX_RECORDS) return err(`the zip archive holds ${count} records, more than a tensor file`);
   if (start + size > bytes.length) return err("the zip central directory lies outside the file");
 
-  const decoder = new TextDecoder("utf-8", { fatal: true });
+  const decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
   const records: ZipRecord[] = [];
   let at = start;
   for (let i = 0; i < count; i += 1) {
