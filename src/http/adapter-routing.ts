@@ -205,17 +205,22 @@ export function adapterRouting(kind: "chat" | "completions"): MiddlewareHandler<
       // Only the first attempt can find its entry stale, so this runs at most twice.
       const routed = await prepare(c, kind, body, registry, route, attempt === 0);
       if (routed instanceof Response) return routed;
-      if (routed !== "stale") {
+      if (!("stale" in routed)) {
         c.set("task", routed.task);
         c.set("upstream", routed.upstream);
         break;
       }
-      // Another isolate moved the engine to a newer revision of this adapter: read the entry again.
+      // This isolate's copy of the entry is older than the registry's (another isolate already moved the engine
+      // to the newer revision): go on with the registry's entry, or route again if it no longer serves the task.
       registry.forget(route.choice.task);
-      const fresh = await resolve();
-      if (!fresh.ok) return routeFailure(fresh.error);
-      if (!fresh.value) return next();
-      route = fresh.value;
+      const fresh = routed.stale;
+      if (fresh.enabled && fresh.tasks.includes(route.choice.task)) route = { choice: route.choice, entry: fresh };
+      else {
+        const again = await resolve();
+        if (!again.ok) return routeFailure(again.error);
+        if (!again.value) return next();
+        route = again.value;
+      }
     }
     await next();
   };
@@ -223,7 +228,10 @@ export function adapterRouting(kind: "chat" | "completions"): MiddlewareHandler<
 
 type Prepared = { task: string; upstream: NonNullable<AppEnv["Variables"]["upstream"]> };
 
-/** Plans a routed request and makes the engine ready for it; `stale` when the entry must be read again. */
+/**
+ * Plans a routed request and makes the engine ready for it; `stale` (with the registry's newer entry) when the
+ * engine serves another revision and this isolate's entry is the older one.
+ */
 async function prepare(
   c: Context<AppEnv>,
   kind: "chat" | "completions",
@@ -231,7 +239,7 @@ async function prepare(
   registry: AdapterRegistry,
   { entry, choice }: Route,
   checkCurrent: boolean,
-): Promise<Response | Prepared | "stale"> {
+): Promise<Response | Prepared | { stale: AdapterEntry }> {
   const packs = selectPacks(entry.packs);
   if (!packs.ok)
     return fail(
@@ -251,13 +259,15 @@ async function prepare(
   const extraBody = { ...plan.value.extraBody };
 
   if (managed) {
+    let newer: AdapterEntry | undefined;
     const isCurrent = async () => {
       if (!checkCurrent) return true;
       const stored = await registry.get(entry.id);
-      return !stored.ok || !stored.value || stored.value.version <= entry.version;
+      if (stored.ok && stored.value && stored.value.version > entry.version) newer = stored.value;
+      return newer === undefined;
     };
     const ready = await ensureAdapter(managed, isCurrent);
-    if (!ready.ok && ready.error.reason === "stale_entry" && checkCurrent) return "stale";
+    if (!ready.ok && ready.error.reason === "stale_entry" && newer) return { stale: newer };
     if (!ready.ok) return loadFailure(entry.id, new URL(baseUrl).host, ready.error);
   }
 
