@@ -130,6 +130,7 @@ const entryFields = {
 
 interface Shape {
   tasks: string[];
+  baseModel: string;
   backend: Backend;
   lora?: Lora | undefined;
   prompt?: ContinuousPrompt | LegacyPrompt | undefined;
@@ -152,6 +153,13 @@ function checkShape(entry: Shape, ctx: z.RefinementCtx): void {
       message: `a \`${entry.backend.kind}\` backend needs lora {name, source, rank}`,
     });
   }
+  if (entry.backend.kind === "sglang" && entry.backend.adapterInModel && entry.baseModel.includes(":"))
+    ctx.addIssue({
+      code: "custom",
+      path: ["backend", "adapterInModel"],
+      message:
+        "SGLang splits `model` at its first colon, and baseModel has one: leave adapterInModel off (lora_path is sent)",
+    });
   const prompt = entry.prompt;
   if (prompt && !isLegacyPrompt(prompt) && prompt.tensor) {
     const { shape, dtype } = prompt.tensor;
