@@ -48,7 +48,8 @@ export function openaiShape(request: SeenRequest): string | undefined {
   return undefined;
 }
 
-export const isCompletion = (request: SeenRequest) => request.method === "POST" && request.path.endsWith("/completions");
+export const isCompletion = (request: SeenRequest) =>
+  request.method === "POST" && request.path.endsWith("/completions");
 
 /**
  * Replaces the Worker's outbound `fetch` with engines keyed by host. A host mapped to `"down"` refuses

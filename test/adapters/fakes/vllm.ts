@@ -69,7 +69,12 @@ export function vllm(options: {
   /** safe_load_prompt_embeds, as far as a fake can: decode, load, squeeze, check rank and hidden size. */
   const loadEmbeds = (data: unknown): { shape: number[]; dtype: string } | Response => {
     if (!options.enablePromptEmbeds)
-      return error(400, "BadRequestError", "You must set `--enable-prompt-embeds` to input `prompt_embeds`.", "prompt_embeds");
+      return error(
+        400,
+        "BadRequestError",
+        "You must set `--enable-prompt-embeds` to input `prompt_embeds`.",
+        "prompt_embeds",
+      );
     if (typeof data !== "string" || data === "")
       return error(
         400,
@@ -82,7 +87,12 @@ export function vllm(options: {
     if (!bytes?.ok) return error(400, "BadRequestError", "Only base64 data is allowed", "prompt_embeds");
     const tensor = readTorchTensor(bytes.value);
     if (!tensor.ok)
-      return error(400, "BadRequestError", `\`prompt_embeds\` could not be deserialized as a torch tensor: ${tensor.error}`, "prompt_embeds");
+      return error(
+        400,
+        "BadRequestError",
+        `\`prompt_embeds\` could not be deserialized as a torch tensor: ${tensor.error}`,
+        "prompt_embeds",
+      );
     let shape = tensor.value.shape;
     if (shape.length > 2 && shape[0] === 1) shape = shape.slice(1);
     if (shape.length !== 2)
@@ -124,7 +134,7 @@ export function vllm(options: {
       for (const [partIndex, part] of content.entries()) {
         const type = typeof part === "string" ? "text" : part?.type;
         if (type === "text" || type === "input_text" || type === "refusal") {
-          const refused = reserved(typeof part === "string" ? part : part.text ?? part.refusal);
+          const refused = reserved(typeof part === "string" ? part : (part.text ?? part.refusal));
           if (refused) return refused;
         } else if (type === "prompt_embeds") {
           const loadedEmbeds = loadEmbeds(part.data);
@@ -173,8 +183,7 @@ export function vllm(options: {
       if (request.method === "POST" && request.path === "/v1/load_lora_adapter") {
         if (!runtime) return fastapiNotFound();
         const { lora_name: name, lora_path: path, load_inplace: inplace } = body;
-        if (!name || !path)
-          return error(400, "InvalidUserInput", "Both 'lora_name' and 'lora_path' must be provided.");
+        if (!name || !path) return error(400, "InvalidUserInput", "Both 'lora_name' and 'lora_path' must be provided.");
         if (loaded.has(name) && !(inplace === true && options.loadInplace !== false))
           return error(
             400,
