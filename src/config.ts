@@ -23,6 +23,11 @@ export const ConfigSchema = z.object({
   UPSTREAM_IDLE_TIMEOUT_MS: z.coerce.number().int().positive().default(120_000),
   /** Longest a whole request may take upstream, headers to last byte (milliseconds); 0: no limit. */
   UPSTREAM_TOTAL_TIMEOUT_MS: z.coerce.number().int().min(0).default(0),
+  /**
+   * Adapter backends allowed beyond public https: host names, `*.suffix`, IPs and CIDRs (comma-separated) that may
+   * use plain http, loopback or private addresses (docs/adapters.md, "Base URLs").
+   */
+  ADAPTER_ALLOWED_HOSTS: z.string().default(""),
 });
 export type Config = z.infer<typeof ConfigSchema>;
 

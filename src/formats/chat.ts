@@ -38,6 +38,33 @@ export function readUsage(value: unknown): Usage | undefined {
   return { ...value, prompt_tokens, completion_tokens, total_tokens: total };
 }
 
+/**
+ * An engine's error inside a 200 stream, in OpenAI's envelope: vLLM and SGLang send `{"error": {...}}`, older
+ * vLLM the bare `{"object": "error", "message"}`, TGI and LoRAX `{"error": "text", "error_type": "..."}`. The
+ * engine's own fields are kept. `undefined` when the chunk is not an error (an `error: null` field is not one).
+ */
+function errorChunk(chunk: Json): Json | undefined {
+  const error = chunk.error;
+  if (isObject(error)) return chunk;
+  if (typeof error === "string") {
+    const type = typeof chunk.error_type === "string" ? chunk.error_type : "upstream_error";
+    return { ...chunk, error: { message: error, type, code: null, param: null } };
+  }
+  if (chunk.object === "error" && typeof chunk.message === "string") {
+    const { object: _object, message, type, code, param, ...rest } = chunk;
+    return {
+      ...rest,
+      error: {
+        message,
+        type: typeof type === "string" ? type : "upstream_error",
+        code: code ?? null,
+        param: param ?? null,
+      },
+    };
+  }
+  return undefined;
+}
+
 const entryIndex = (entry: unknown) => (isObject(entry) && typeof entry.index === "number" ? entry.index : 0);
 
 /**
@@ -125,8 +152,9 @@ export function createChatFormat(kind: CompletionKind): WireFormat {
         return { kind: "malformed", detail: `an event's data is not JSON: ${event.data.slice(0, 80)}` };
       }
       if (!isObject(chunk)) return { kind: "malformed", detail: "an event's data is not a JSON object" };
-      if (event.event === "error" || "error" in chunk)
-        return { kind: "error", body: "error" in chunk ? chunk : { error: chunk } };
+      const error = errorChunk(chunk);
+      if (error) return { kind: "error", body: error };
+      if (event.event === "error") return { kind: "error", body: { error: chunk } };
       if (!header.id && chunk.id !== undefined) header = chunk;
       const choices = Array.isArray(chunk.choices) ? chunk.choices : [];
       const texts: EventText[] = [];

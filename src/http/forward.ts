@@ -5,6 +5,7 @@ import { UpstreamAbort, type AbortReason } from "../proxy/abort";
 import { collectFrames, createPump, streamToClient } from "../proxy/pump";
 import type { ParsedRequest } from "../proxy/request";
 import { createSession, type Frame } from "../proxy/session";
+import { firstEventError } from "../proxy/first-event";
 import { describeFetchError, upstreamHeaders } from "../proxy/upstream";
 import {
   classifyHead,
@@ -45,6 +46,26 @@ const bodyOfType = (contentType: string | null) => {
   const type = (contentType ?? "").split(";")[0]!.trim();
   return type ? `a ${type} body` : "";
 };
+
+/**
+ * A routed engine's refusal inside an HTTP 200 stream (an error as its first event: LoRAX failing to download the
+ * adapter, SGLang without it) as the error response it stands for, 502 with the engine's error in OpenAI's
+ * envelope, so that it is recovered from, metered and answered like any refusal. Other answers pass unchanged.
+ */
+async function engineRefusal(upstream: Response, api: ApiSpec, waitMs: number): Promise<Response> {
+  if (!upstream.ok || !upstream.body) return upstream;
+  const format = api.createFormat();
+  const first = await firstEventError(
+    upstream.body,
+    (event) => {
+      const reading = format.read(event);
+      return reading.kind === "error" ? reading.body : undefined;
+    },
+    waitMs,
+  );
+  if ("body" in first) return new Response(first.body, upstream);
+  return new Response(JSON.stringify(first.error), { status: 502, headers: { "content-type": "application/json" } });
+}
 
 const jsonResponse = (status: number, body: unknown, headers: Record<string, string>) =>
   new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json", ...headers } });
@@ -147,6 +168,8 @@ export async function forwardCompletion(c: Context<AppEnv>, forwarding: Forwardi
       signal: controller.signal,
       redirect: "manual",
     });
+  // A routed engine may refuse inside an HTTP 200 stream: read its first event before answering.
+  const attempt = async () => (target ? engineRefusal(await send(), api, config.UPSTREAM_IDLE_TIMEOUT_MS) : send());
   const host = new URL(spec.url).host;
 
   /** Reads an error body within `UPSTREAM_BODY_TIMEOUT_MS`; a failure is the ready response. */
@@ -167,7 +190,7 @@ export async function forwardCompletion(c: Context<AppEnv>, forwarding: Forwardi
   let upstream: Response;
   try {
     timer.start("headers", config.UPSTREAM_HEADERS_TIMEOUT_MS);
-    upstream = await send();
+    upstream = await attempt();
     if (!upstream.ok && target?.recover) {
       // A routed backend may be able to fix what it refused (a vLLM adapter not loaded): then try once more.
       // Nothing has reached the client yet, so this stays one request with one usage record.
@@ -175,7 +198,7 @@ export async function forwardCompletion(c: Context<AppEnv>, forwarding: Forwardi
       if (!refusal.ok) return refusal.error;
       timer.start("headers", config.UPSTREAM_HEADERS_TIMEOUT_MS);
       upstream = (await target.recover(upstream.status, refusal.value.text))
-        ? await send()
+        ? await attempt()
         : new Response(refusal.value.text, { status: upstream.status, headers: upstream.headers });
     }
   } catch (error) {

@@ -20,6 +20,8 @@ export interface Bindings {
   INFLIGHT_KV?: KVNamespace;
   /** One metering Durable Object per team. */
   TEAM_METER?: DurableObjectNamespace<TeamMeter>;
+  /** Adapter backends allowed over http or on private addresses (docs/adapters.md). */
+  ADAPTER_ALLOWED_HOSTS?: string;
   /** `auto` (default: required once any team key exists), `true` (always) or `false` (never required). */
   REQUIRE_TEAM_KEYS?: string;
 }
