@@ -6,6 +6,7 @@ import { collectFrames, createPump, streamToClient } from "../proxy/pump";
 import { createSession, type SessionReport } from "../proxy/session";
 import { describeFetchError, upstreamHeaders } from "../proxy/upstream";
 import type { ApiSpec } from "./apis/types";
+import { parseOnce, requestJson } from "./request-body";
 import type { AppEnv } from "./types";
 
 /**
@@ -73,13 +74,10 @@ export function createProxyHandler(api: ApiSpec) {
     const { config, requestId } = c.var;
     const invalid = (message: string, code: string, param: string | null = null) =>
       api.error(400, message, "invalid_request_error", code, param);
-    let raw: unknown;
-    try {
-      raw = await c.req.json();
-    } catch {
-      return invalid("The request body is not valid JSON.", "invalid_json");
-    }
-    const parsed = api.parse(raw);
+    // Read once, bounded by MAX_REQUEST_BYTES, and parsed once: the body team policies were checked on.
+    const raw = await requestJson(c);
+    if (!raw.ok) return raw.error;
+    const parsed = parseOnce(c, api, raw.value);
     if (!parsed.ok) return invalid(parsed.error.message, "invalid_request", parsed.error.param);
     const request = parsed.value;
     const packs = choosePacks(c, api);

@@ -1,6 +1,9 @@
 import { priceOf, tokenCostNano, type Pricing } from "./pricing";
 
-/** How a metered request ended. `budget_denied` requests were refused before anything was forwarded. */
+/**
+ * How a metered request ended. `budget_denied` requests were refused before anything was forwarded;
+ * `forwarded` ones went through the `/v1` pass-through (models, embeddings, files...), where no rule runs.
+ */
 export const OUTCOMES = [
   "accepted",
   "rejected",
@@ -8,6 +11,7 @@ export const OUTCOMES = [
   "client_abort",
   "upstream_error",
   "budget_denied",
+  "forwarded",
 ] as const;
 export type MeterOutcome = (typeof OUTCOMES)[number];
 
@@ -36,6 +40,8 @@ export interface MeterRecord extends RequestRecord {
   costNano: number | null;
   /** Saved completion tokens at the output price; null when either is unknown. */
   savedCostNano: number | null;
+  /** The door the request took, e.g. `POST /v1/embeddings`. */
+  route?: string | null;
 }
 
 /** A record before pricing. */

@@ -24,6 +24,7 @@ export interface UsageRow {
   client_abort: number;
   upstream_error: number;
   budget_denied: number;
+  forwarded: number;
   prompt_tokens: number;
   completion_tokens: number;
   saved_tokens: number;
@@ -40,6 +41,7 @@ const COUNT_FIELDS = [
   "client_abort",
   "upstream_error",
   "budget_denied",
+  "forwarded",
   "prompt_tokens",
   "completion_tokens",
   "saved_tokens",

@@ -6,6 +6,7 @@ import { adapterRouting } from "../../src/http/adapter-routing";
 import { openaiCompletionsApi } from "../../src/http/apis/openai-chat";
 import { createApp } from "../../src/http/app";
 import { createProxyHandler } from "../../src/http/proxy-handler";
+import { boundedBody } from "../../src/http/request-body";
 import type { AppEnv, PackPolicy, RequestRecord } from "../../src/http/types";
 
 export const ADMIN_TOKEN = "admin-test-token";
@@ -52,7 +53,12 @@ export function teamApp(policy: PackPolicy) {
     c.set("recordRequest", async (record) => void records.push(record));
     await next();
   });
-  app.post("/v1/chat/completions", adapterRouting("chat"), createProxyHandler(openaiCompletionsApi("chat")));
+  app.post(
+    "/v1/chat/completions",
+    boundedBody(),
+    adapterRouting("chat"),
+    createProxyHandler(openaiCompletionsApi("chat")),
+  );
   return {
     records,
     async chat(body: Record<string, unknown>): Promise<Response> {
