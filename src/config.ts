@@ -28,6 +28,18 @@ export const ConfigSchema = z.object({
    * use plain http, loopback or private addresses (docs/adapters.md, "Base URLs").
    */
   ADAPTER_ALLOWED_HOSTS: z.string().default(""),
+  /** Largest `/v1` request body (bytes); a larger one is answered 413 while it is read. */
+  MAX_REQUEST_BYTES: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(8 * 1024 * 1024),
+  /** Completion tokens a budget reservation assumes when a request sets no `max_tokens`. */
+  BUDGET_DEFAULT_MAX_TOKENS: z.coerce.number().int().positive().default(4096),
+  /** Failed team-key or admin-token attempts per client and window answered with 401; later ones get 429. */
+  AUTH_FAILURE_LIMIT: z.coerce.number().int().positive().default(10),
+  /** The failed-attempt window (seconds), opened by a client's first failure. */
+  AUTH_FAILURE_WINDOW_S: z.coerce.number().int().positive().default(300),
 });
 export type Config = z.infer<typeof ConfigSchema>;
 

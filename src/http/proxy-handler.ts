@@ -3,6 +3,7 @@ import type { CompiledPack } from "../engine/compile";
 import { parseNameList, selectPacks } from "../packs";
 import type { ApiSpec } from "./apis/types";
 import { forwardCompletion } from "./forward";
+import { parseOnce, requestJson } from "./request-body";
 import type { AppEnv } from "./types";
 
 /**
@@ -53,13 +54,10 @@ export function createProxyHandler(api: ApiSpec) {
     const { config } = c.var;
     const invalid = (message: string, code: string, param: string | null = null) =>
       api.error(400, message, "invalid_request_error", code, param);
-    let raw: unknown;
-    try {
-      raw = await c.req.json();
-    } catch {
-      return invalid("The request body is not valid JSON.", "invalid_json");
-    }
-    const parsed = api.parse(raw);
+    // Read once, bounded by MAX_REQUEST_BYTES, and parsed once: the body team policies were checked on.
+    const raw = await requestJson(c);
+    if (!raw.ok) return raw.error;
+    const parsed = parseOnce(c, api, raw.value);
     if (!parsed.ok) return invalid(parsed.error.message, "invalid_request", parsed.error.param);
     const request = parsed.value;
     const packs = choosePacks(c, api);

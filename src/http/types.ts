@@ -1,6 +1,11 @@
+import type { AuthThrottle } from "../auth/auth-throttle";
 import type { Config } from "../config";
+import type { Result } from "../engine/result";
 import type { RequestRecord } from "../metering/record";
 import type { TeamMeter } from "../metering/team-meter";
+import type { ApiSpec } from "./apis/types";
+import type { Door } from "./doors";
+import type { RequestBody } from "./request-body";
 
 /** Worker bindings. Secrets (UPSTREAM_API_KEY) arrive here too. */
 export interface Bindings {
@@ -14,6 +19,10 @@ export interface Bindings {
   UPSTREAM_BODY_TIMEOUT_MS?: string;
   UPSTREAM_IDLE_TIMEOUT_MS?: string;
   UPSTREAM_TOTAL_TIMEOUT_MS?: string;
+  MAX_REQUEST_BYTES?: string;
+  BUDGET_DEFAULT_MAX_TOKENS?: string;
+  AUTH_FAILURE_LIMIT?: string;
+  AUTH_FAILURE_WINDOW_S?: string;
   /** Secret guarding /admin/*. */
   ADMIN_TOKEN?: string;
   /** Team keys, policies (see the README, "Teams, keys and metering"). Without it, team keys and metering are off. */
@@ -22,6 +31,8 @@ export interface Bindings {
   TEAM_METER?: DurableObjectNamespace<TeamMeter>;
   /** Adapter backends allowed over http or on private addresses (docs/adapters.md). */
   ADAPTER_ALLOWED_HOSTS?: string;
+  /** Failed-authentication counts, one object per client. Without it, failed attempts are not throttled. */
+  AUTH_THROTTLE?: DurableObjectNamespace<AuthThrottle>;
   /** `auto` (default: required once any team key exists), `true` (always) or `false` (never required). */
   REQUIRE_TEAM_KEYS?: string;
 }
@@ -80,5 +91,12 @@ export interface AppEnv {
     task?: string;
     /** Called once per finished completion request, off the response path (`waitUntil`). */
     recordRequest?: (record: RequestRecord) => Promise<void>;
+    /** The route a `/v1` request takes (set first, by `doors`). */
+    door?: Door;
+    /** The body, read once (`request-body.ts`). */
+    requestBody?: Promise<Result<RequestBody, Response>>;
+    requestJson?: Result<unknown, Response>;
+    /** The proxied request as its API parsed it, parsed once (`parseOnce`). */
+    parsedRequest?: { api: ApiSpec; result: ReturnType<ApiSpec["parse"]> };
   };
 }

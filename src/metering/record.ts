@@ -3,7 +3,8 @@ import { priceOf, tokenCostNano, type Pricing } from "./pricing";
 
 /**
  * How a metered request ended. `budget_denied` requests were refused before anything was forwarded;
- * `incomplete` streams ended cleanly without their end event.
+ * `incomplete` streams ended cleanly without their end event; `forwarded` ones went through the `/v1`
+ * pass-through (models, embeddings, files...), where no rule runs.
  */
 export const OUTCOMES = [
   "accepted",
@@ -13,6 +14,7 @@ export const OUTCOMES = [
   "upstream_error",
   "incomplete",
   "budget_denied",
+  "forwarded",
 ] as const;
 export type MeterOutcome = (typeof OUTCOMES)[number];
 
@@ -43,6 +45,8 @@ export interface MeterRecord extends RequestRecord {
   costNano: number | null;
   /** Saved completion tokens at the output price; null when either is unknown. */
   savedCostNano: number | null;
+  /** The door the request took, e.g. `POST /v1/embeddings`. */
+  route?: string | null;
 }
 
 /** A record before pricing. */

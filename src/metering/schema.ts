@@ -42,6 +42,22 @@ CREATE TABLE IF NOT EXISTS daily (
 `;
 
 /**
+ * Budget reservations (README: Budgets): what each running request may still cost, booked at admission and
+ * replaced by the request's row when it is recorded. `expires_ms` lets a reservation whose request never
+ * reports (a crashed isolate) lapse. `route` says which door a request took (`POST /v1/chat/completions`,
+ * `POST /v1/embeddings`...); rows written before this step have none.
+ */
+const RESERVATIONS_AND_ROUTE = `
+CREATE TABLE IF NOT EXISTS reservations (
+  request_id TEXT PRIMARY KEY,
+  day TEXT NOT NULL,
+  amount_nano_usd INTEGER NOT NULL,
+  expires_ms INTEGER NOT NULL
+);
+ALTER TABLE requests ADD COLUMN route TEXT;
+`;
+
+/**
  * The meter's schema as ordered steps. A meter applies, once and in order, every step past the version it has
  * stored (`schema_version`), so meters created by an older release are brought up to date when they start.
  * Append only: a step that has shipped is never edited; a change is a new step (`ALTER TABLE ... ADD COLUMN`).
@@ -52,4 +68,5 @@ export const MIGRATIONS: readonly string[] = [
   // Who counted a request's tokens: `upstream`, `inflight`, or `inflight_upstream_invalid` (the upstream's usage
   // failed validation). NULL for rows written before this step and for requests refused before forwarding.
   "ALTER TABLE requests ADD COLUMN counted_by TEXT",
+  RESERVATIONS_AND_ROUTE,
 ];

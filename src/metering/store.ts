@@ -1,4 +1,4 @@
-import { dayOf, type MeterRecord } from "./record";
+import { dayOf, OUTCOMES, type MeterRecord } from "./record";
 import { GROUP_COLUMNS, type MeterGroup, type UsageRow } from "./usage";
 import { MIGRATIONS } from "./schema";
 
@@ -26,8 +26,8 @@ export function insertRecord(sql: SqlStorage, record: MeterRecord): boolean {
   const day = dayOf(record.time);
   sql.exec(
     `INSERT INTO requests (request_id, time, day, model, task, adapter, packs, outcome, rule, prompt_tokens,
-       completion_tokens, saved_tokens, saved_method, cost_nano_usd, saved_cost_nano_usd, key_id, counted_by)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+       completion_tokens, saved_tokens, saved_method, cost_nano_usd, saved_cost_nano_usd, key_id, counted_by, route)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     record.requestId,
     record.time,
     day,
@@ -45,6 +45,7 @@ export function insertRecord(sql: SqlStorage, record: MeterRecord): boolean {
     record.savedCostNano,
     record.keyId,
     record.countedBy ?? null,
+    record.route ?? null,
   );
   sql.exec(
     `INSERT INTO daily (day, model, task, rule, outcome, requests, prompt_tokens, completion_tokens, saved_tokens,
@@ -73,6 +74,40 @@ export function insertRecord(sql: SqlStorage, record: MeterRecord): boolean {
   return true;
 }
 
+/**
+ * Books what a running request may still cost against its start day, until its row replaces it (`settle`) or
+ * `expiresMs` passes.
+ */
+export function reserve(sql: SqlStorage, requestId: string, day: string, amountNano: number, expiresMs: number): void {
+  sql.exec(
+    "INSERT OR REPLACE INTO reservations (request_id, day, amount_nano_usd, expires_ms) VALUES (?, ?, ?, ?)",
+    requestId,
+    day,
+    amountNano,
+    expiresMs,
+  );
+}
+
+/** Removes a request's reservation (it was recorded, or ended without a row). */
+export function settle(sql: SqlStorage, requestId: string): void {
+  sql.exec("DELETE FROM reservations WHERE request_id = ?", requestId);
+}
+
+/** Drops reservations whose request never reported by `nowMs`. */
+export function expireReservations(sql: SqlStorage, nowMs: number): void {
+  sql.exec("DELETE FROM reservations WHERE expires_ms <= ?", nowMs);
+}
+
+/** Reserved nano-USD over the UTC days `from`..`to` (inclusive). */
+export function reservedNano(sql: SqlStorage, from: string, to: string): number {
+  const row = sql
+    .exec<{
+      reserved: number | null;
+    }>("SELECT SUM(amount_nano_usd) AS reserved FROM reservations WHERE day BETWEEN ? AND ?", from, to)
+    .one();
+  return row.reserved ?? 0;
+}
+
 /** Spend in nano-USD over the UTC days `from`..`to` (inclusive). */
 export function spendNano(sql: SqlStorage, from: string, to: string): number {
   const row = sql
@@ -81,6 +116,11 @@ export function spendNano(sql: SqlStorage, from: string, to: string): number {
   return row.spend ?? 0;
 }
 
+/** One `SUM` per outcome, from the outcome list, so a new outcome gets its column with no other change. */
+const OUTCOME_SUMS = OUTCOMES.map(
+  (outcome) => `SUM(CASE WHEN outcome = '${outcome}' THEN requests ELSE 0 END) AS ${outcome}`,
+).join(",\n         ");
+
 /** Usage over the UTC days `from`..`to` (inclusive), one row per group value, ordered by it. */
 export function queryUsage(sql: SqlStorage, from: string, to: string, group: MeterGroup): UsageRow[] {
   const column = GROUP_COLUMNS[group];
@@ -88,13 +128,7 @@ export function queryUsage(sql: SqlStorage, from: string, to: string, group: Met
     .exec<Record<string, string | number>>(
       `SELECT ${column} AS key,
          SUM(requests) AS requests,
-         SUM(CASE WHEN outcome = 'accepted' THEN requests ELSE 0 END) AS accepted,
-         SUM(CASE WHEN outcome = 'rejected' THEN requests ELSE 0 END) AS rejected,
-         SUM(CASE WHEN outcome = 'early_exit' THEN requests ELSE 0 END) AS early_exit,
-         SUM(CASE WHEN outcome = 'client_abort' THEN requests ELSE 0 END) AS client_abort,
-         SUM(CASE WHEN outcome = 'upstream_error' THEN requests ELSE 0 END) AS upstream_error,
-         SUM(CASE WHEN outcome = 'incomplete' THEN requests ELSE 0 END) AS incomplete,
-         SUM(CASE WHEN outcome = 'budget_denied' THEN requests ELSE 0 END) AS budget_denied,
+         ${OUTCOME_SUMS},
          SUM(prompt_tokens) AS prompt_tokens,
          SUM(completion_tokens) AS completion_tokens,
          SUM(saved_tokens) AS saved_tokens,
@@ -106,22 +140,13 @@ export function queryUsage(sql: SqlStorage, from: string, to: string, group: Met
       to,
     )
     .toArray();
-  return rows.map((row) => ({
-    key: String(row.key),
-    requests: Number(row.requests),
-    accepted: Number(row.accepted),
-    rejected: Number(row.rejected),
-    early_exit: Number(row.early_exit),
-    client_abort: Number(row.client_abort),
-    upstream_error: Number(row.upstream_error),
-    incomplete: Number(row.incomplete),
-    budget_denied: Number(row.budget_denied),
-    prompt_tokens: Number(row.prompt_tokens),
-    completion_tokens: Number(row.completion_tokens),
-    saved_tokens: Number(row.saved_tokens),
-    cost_nano_usd: Number(row.cost_nano_usd),
-    saved_cost_nano_usd: Number(row.saved_cost_nano_usd),
-    unpriced_requests: Number(row.unpriced_requests),
+  // Every column but `key` is a sum named as its UsageRow field.
+  return rows.map(({ key, ...sums }) => ({
+    key: String(key),
+    ...(Object.fromEntries(Object.entries(sums).map(([name, value]) => [name, Number(value)])) as Omit<
+      UsageRow,
+      "key"
+    >),
   }));
 }
 
@@ -144,6 +169,7 @@ export type StoredRequest = {
   saved_cost_nano_usd: number | null;
   key_id: string | null;
   counted_by: string | null;
+  route: string | null;
 };
 
 /** The `limit` most recent requests, newest first. */

@@ -25,6 +25,7 @@ export interface UsageRow {
   upstream_error: number;
   incomplete: number;
   budget_denied: number;
+  forwarded: number;
   prompt_tokens: number;
   completion_tokens: number;
   saved_tokens: number;
@@ -42,6 +43,7 @@ const COUNT_FIELDS = [
   "upstream_error",
   "incomplete",
   "budget_denied",
+  "forwarded",
   "prompt_tokens",
   "completion_tokens",
   "saved_tokens",

@@ -6,6 +6,7 @@ import { adapterRouting } from "../../src/http/adapter-routing";
 import { openaiCompletionsApi } from "../../src/http/apis/openai-chat";
 import { createApp } from "../../src/http/app";
 import { createProxyHandler } from "../../src/http/proxy-handler";
+import { boundedBody } from "../../src/http/request-body";
 import type { AppEnv, PackPolicy, RequestRecord } from "../../src/http/types";
 
 export const ADMIN_TOKEN = "admin-test-token";
@@ -91,8 +92,13 @@ export function teamApp(policy: PackPolicy) {
     c.set("recordRequest", async (record) => void records.push(record));
     await next();
   });
-  app.post(routes[0], adapterRouting("chat"), createProxyHandler(openaiCompletionsApi("chat")));
-  app.post(routes[1], adapterRouting("completions"), createProxyHandler(openaiCompletionsApi("completions")));
+  app.post(routes[0], boundedBody(), adapterRouting("chat"), createProxyHandler(openaiCompletionsApi("chat")));
+  app.post(
+    routes[1],
+    boundedBody(),
+    adapterRouting("completions"),
+    createProxyHandler(openaiCompletionsApi("completions")),
+  );
   return {
     records,
     /** Posts a chat completion (or, with `path`, a legacy completion) and reads the whole answer. */

@@ -145,7 +145,7 @@ describe("usage", () => {
     expect(res.headers.get("content-disposition")).toContain("usage-organisation-");
     const lines = text.trimEnd().split("\r\n");
     expect(lines[0]).toBe(
-      "model,requests,accepted,rejected,early_exit,client_abort,upstream_error,incomplete,budget_denied,prompt_tokens,completion_tokens,saved_tokens,unpriced_requests,cost_usd,saved_cost_usd",
+      "model,requests,accepted,rejected,early_exit,client_abort,upstream_error,incomplete,budget_denied,forwarded,prompt_tokens,completion_tokens,saved_tokens,unpriced_requests,cost_usd,saved_cost_usd",
     );
     expect(lines.slice(1).map((line) => line.split(",")[0])).toEqual(["gpt-4.1", "gpt-4o-mini", "private-model"]);
     expect(lines.find((line) => line.startsWith("private-model"))!.endsWith(",1,,")).toBe(true);

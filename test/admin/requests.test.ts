@@ -36,6 +36,7 @@ describe("GET /admin/teams/<team>/requests", () => {
       saved_tokens: 0,
       saved_method: "none",
       counted_by: "upstream",
+      route: "POST /v1/chat/completions",
       key_id: keyId,
       cost_usd: expect.any(Number),
       saved_cost_usd: 0,

@@ -100,7 +100,13 @@ describe("budgets", () => {
     });
     expect(denied).toEqual({
       ok: false,
-      error: { period: "day", limit_usd: 0.0001, spend_usd: 0.0001, resets_at: "2026-11-21T00:00:00.000Z" },
+      error: {
+        period: "day",
+        limit_usd: 0.0001,
+        spend_usd: 0.0001,
+        reserved_usd: 0,
+        resets_at: "2026-11-21T00:00:00.000Z",
+      },
     });
     // The next day starts from zero.
     expect(
@@ -120,7 +126,7 @@ describe("budgets", () => {
     const result = await meter.admit({ limits: limits(null, 1), record: record({ time: "2026-11-20T00:00:00.000Z" }) });
     expect(result).toEqual({
       ok: false,
-      error: { period: "month", limit_usd: 1, spend_usd: 1, resets_at: "2026-12-01T00:00:00.000Z" },
+      error: { period: "month", limit_usd: 1, spend_usd: 1, reserved_usd: 0, resets_at: "2026-12-01T00:00:00.000Z" },
     });
   });
 
@@ -179,8 +185,8 @@ describe("the meter's schema steps", () => {
     await meter.usage("2026-11-01", "2026-11-30", "total");
     await runInDurableObject(meter, (_: TeamMeter, state) => {
       const sql = state.storage.sql;
-      // A meter from before versioning: the first step's tables with a row, and no schema_version.
-      for (const table of ["requests", "daily", "schema_version"]) sql.exec(`DROP TABLE ${table}`);
+      // A meter as the first release left it: step 1's tables, one row, no schema_version.
+      for (const table of ["requests", "daily", "reservations", "schema_version"]) sql.exec(`DROP TABLE ${table}`);
       sql.exec(MIGRATIONS[0]!);
       sql.exec(
         `INSERT INTO requests (request_id, time, day, model, packs, outcome, prompt_tokens, completion_tokens,
@@ -188,6 +194,7 @@ describe("the meter's schema steps", () => {
       );
       expect(state.storage.transactionSync(() => migrate(sql))).toBe(MIGRATIONS.length);
       expect(sql.exec("SELECT COUNT(*) AS n FROM requests").one()).toEqual({ n: 1 });
+      expect(sql.exec("SELECT route FROM requests").one()).toEqual({ route: null });
     });
   });
 
@@ -199,7 +206,7 @@ describe("the meter's schema steps", () => {
       const countedBy = MIGRATIONS.indexOf("ALTER TABLE requests ADD COLUMN counted_by TEXT");
       expect(countedBy).toBeGreaterThan(0);
       // The state of a meter just before the step: the earlier steps' tables, with a row.
-      for (const table of ["requests", "daily", "schema_version"]) sql.exec(`DROP TABLE ${table}`);
+      for (const table of ["requests", "daily", "reservations", "schema_version"]) sql.exec(`DROP TABLE ${table}`);
       expect(state.storage.transactionSync(() => migrate(sql, MIGRATIONS.slice(0, countedBy)))).toBe(countedBy);
       sql.exec(
         `INSERT INTO requests (request_id, time, day, model, packs, outcome, prompt_tokens, completion_tokens,

@@ -11,10 +11,10 @@ import {
   type UsageRow,
 } from "../../metering/usage";
 import { kvKeys } from "../../teams/storage-keys";
-import { listTeams, TeamNameSchema } from "../../teams/teams";
+import { listTeams } from "../../teams/teams";
 import { errorBody, errorResponse } from "../errors";
 import type { AppEnv, Bindings } from "../types";
-import { queryOf, teamsDisabled, validate } from "./validation";
+import { queryOf, teamsDisabled, validate, validateTeam } from "./validation";
 
 async function teamRows(
   env: Bindings,
@@ -66,7 +66,7 @@ export async function adminUsageHandler(c: Context<AppEnv>): Promise<Response> {
   if (!query.ok) return query.error;
   const { team } = query.value;
   if (team === undefined) return usageResponse(c, await listTeams(kv), null, query.value);
-  const name = validate(TeamNameSchema, team);
+  const name = validateTeam(team);
   if (!name.ok) return name.error;
   if ((await kv.get(kvKeys.team(name.value))) === null)
     return errorResponse(
