@@ -13,8 +13,34 @@ export const ConfigSchema = z.object({
   ANTHROPIC_API_KEY: z.string().optional(),
   /** Packs applied when a request names none (comma-separated). */
   DEFAULT_PACKS: z.string().default("default"),
-  /** Abort an upstream that sends nothing for this long (milliseconds). */
+  /** Longest wait for the upstream's response headers (milliseconds). */
+  UPSTREAM_HEADERS_TIMEOUT_MS: z.coerce.number().int().positive().default(60_000),
+  /** Longest wait for a body that is not a stream: an error body, or a 200 that is not SSE (milliseconds). */
+  UPSTREAM_BODY_TIMEOUT_MS: z.coerce.number().int().positive().default(30_000),
+  /**
+   * Abort a stream that makes no progress for this long (milliseconds): only text (content, reasoning, tool-call
+   * arguments), a tool call starting or an output finishing count; comments, keep-alives and empty deltas do not.
+   */
   UPSTREAM_IDLE_TIMEOUT_MS: z.coerce.number().int().positive().default(120_000),
+  /** Longest a whole request may take upstream, headers to last byte (milliseconds); 0: no limit. */
+  UPSTREAM_TOTAL_TIMEOUT_MS: z.coerce.number().int().min(0).default(0),
+  /**
+   * Adapter backends allowed beyond public https: host names, `*.suffix`, IPs and CIDRs (comma-separated) that may
+   * use plain http, loopback or private addresses (docs/adapters.md, "Base URLs").
+   */
+  ADAPTER_ALLOWED_HOSTS: z.string().default(""),
+  /** Largest `/v1` request body (bytes); a larger one is answered 413 while it is read. */
+  MAX_REQUEST_BYTES: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(8 * 1024 * 1024),
+  /** Completion tokens a budget reservation assumes when a request sets no `max_tokens`. */
+  BUDGET_DEFAULT_MAX_TOKENS: z.coerce.number().int().positive().default(4096),
+  /** Failed team-key or admin-token attempts per client and window answered with 401; later ones get 429. */
+  AUTH_FAILURE_LIMIT: z.coerce.number().int().positive().default(10),
+  /** The failed-attempt window (seconds), opened by a client's first failure. */
+  AUTH_FAILURE_WINDOW_S: z.coerce.number().int().positive().default(300),
   /** Share of exit-eligible requests let run past the exit, to learn what follows an answer (docs/metering.md). */
   EXIT_SAMPLE_SHARE: z.coerce.number().min(0).max(1).default(DEFAULT_EXIT_SAMPLE_SHARE),
 });

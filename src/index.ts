@@ -4,3 +4,4 @@ import { createApp } from "./http/app";
 export default createApp();
 
 export { TeamMeter } from "./metering/team-meter";
+export { AuthThrottle } from "./auth/auth-throttle";

@@ -6,6 +6,7 @@ import { tokenize } from "./tokenize";
 import {
   DONE_EVENT,
   completionBody,
+  emptyChunk,
   errorBody,
   finishChunk,
   planPieces,
@@ -47,8 +48,15 @@ export async function respond(exchange: Exchange): Promise<void> {
     const body =
       scenario.body ??
       errorBody(`Scenario error ${scenario.status}`, scenario.status >= 500 ? "server_error" : "invalid_request_error");
-    res.writeHead(scenario.status, { "content-type": "application/json", ...scenario.headers });
-    writer.end(typeof body === "string" ? body : JSON.stringify(body));
+    const text = typeof body === "string" ? body : JSON.stringify(body);
+    res.writeHead(scenario.status, {
+      "content-type": "application/json",
+      ...(scenario.bodyBreak ? { "content-length": String(Buffer.byteLength(text)) } : {}),
+      ...scenario.headers,
+    });
+    if (!(await writer.delayBody(scenario.bodyDelayMs))) return;
+    if (scenario.bodyBreak) return writer.destroyAfter(text.slice(0, Math.floor(text.length / 2)));
+    writer.end(text);
     return;
   }
   if (scenario.raw !== undefined) return streamFrames(writer, exchange, scenario.raw);
@@ -63,15 +71,14 @@ export async function respond(exchange: Exchange): Promise<void> {
   const pieces = planPieces(texts, exchange.meta.endpoint !== "completions" ? scenario.reasoning : undefined);
   record.tokensPlanned = pieces.length;
   const promptTokens = tokenize(exchange.promptText).length;
-  const usage = {
-    prompt_tokens: promptTokens,
-    completion_tokens: pieces.length,
-    total_tokens: promptTokens + pieces.length,
-  };
+  const prompt = scenario.usage?.prompt_tokens ?? promptTokens;
+  const completion = scenario.usage?.completion_tokens ?? pieces.length;
+  const usage = { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion };
 
   const api = apiStream(exchange.meta, usage);
-  if (!record.stream) {
+  if (!record.stream || scenario.ignoreStream) {
     res.writeHead(200, { "content-type": "application/json", ...scenario.headers });
+    if (!(await writer.delayBody(scenario.bodyDelayMs))) return;
     const body = JSON.stringify(
       api
         ? wholeBody(api, pieces, scenario.finishReason)
@@ -100,12 +107,14 @@ export async function respond(exchange: Exchange): Promise<void> {
     record.tokensSent += 1;
     record.lastTokenAtMs = now();
   }
+  if (scenario.stall !== undefined) return stall(writer, exchange, api);
   if (failurePlanned(scenario)) {
     const next = pieces[failsAt] ?? { choice: 0, channel: "content" as const, text: " cut" };
     // Named-event APIs: the next event's JSON, for a frame cut in half.
     const nextData = api ? (/^data: (.*)$/m.exec(api.piece(next).at(-1) ?? "")?.[1] ?? "") : tokenChunk(meta, next);
     return fail(writer, exchange, nextData, api);
   }
+  if (scenario.noFinish) return writer.end("");
   if (api) {
     for (const frame of api.finish(scenario.finishReason)) if (!(await writer.write(frame))) return;
     writer.end("");
@@ -117,6 +126,17 @@ export async function respond(exchange: Exchange): Promise<void> {
   }
   if (meta.includeUsage && !(await writer.write(sseEvent(usageChunk(meta, usage))))) return;
   writer.end(scenario.noDone ? "" : DONE_EVENT);
+}
+
+/** Sends what the scenario's `stall` names, again and again, until the client goes away. */
+async function stall(writer: Writer, exchange: Exchange, api?: ApiStream): Promise<void> {
+  const { scenario, meta } = exchange;
+  const frame = () =>
+    scenario.stall === "comments" ? ": keep-alive\n\n" : api ? api.empty() : sseEvent(emptyChunk(meta, 0));
+  for (;;) {
+    if (!(await writer.wait(scenario.stallEveryMs))) return;
+    if (!(await writer.write(frame()))) return;
+  }
 }
 
 function failurePlanned(scenario: Scenario): boolean {
@@ -226,6 +246,8 @@ interface Writer {
   /** Waits `ms` (0: not at all); false if the client went away meanwhile. */
   wait(ms: number): Promise<boolean>;
   untilClosed(): Promise<void>;
+  /** Sends the headers now and waits `ms` before the body (0: no wait); false if the client went away. */
+  delayBody(ms: number): Promise<boolean>;
   /** Writes `text`, then destroys the socket once the text has reached it (a connection reset mid-stream). */
   destroyAfter(text: string): void;
 }
@@ -262,6 +284,12 @@ function createWriter({ res, record, recordWritten }: Exchange): Writer {
     },
     async untilClosed() {
       if (!closed.signal.aborted) await once(closed.signal, "abort");
+    },
+    async delayBody(ms) {
+      if (ms === 0) return true;
+      res.flushHeaders();
+      await delay(ms, undefined, { signal: closed.signal }).catch(() => undefined);
+      return !closed.signal.aborted;
     },
     destroyAfter(text) {
       if (closed.signal.aborted) return;

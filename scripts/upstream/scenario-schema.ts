@@ -49,6 +49,25 @@ export const ScenarioSchema = z
     finishReason: z.enum(["stop", "length", "content_filter", "tool_calls"]).default("stop"),
     /** Extra response headers. */
     headers: z.record(z.string(), z.string()).default({}),
+    /**
+     * After the tokens (or `failAfterTokens` of them), keep the response open and send, every `stallEveryMs`
+     * until the client goes away: `comments` (`: keep-alive`), or `empty_deltas` (a chunk with an empty delta; the
+     * Responses API an empty `output_text.delta`, Anthropic a `ping`). Nothing that is progress.
+     */
+    stall: z.enum(["comments", "empty_deltas"]).optional(),
+    stallEveryMs: z.number().int().min(1).max(60_000).default(50),
+    /** End the body right after the tokens: no finish chunk, no usage, no `[DONE]` (named APIs: no closing events). */
+    noFinish: z.boolean().default(false),
+    /** Answer a streaming request with the whole JSON completion (`application/json`), as if `stream` were ignored. */
+    ignoreStream: z.boolean().default(false),
+    /** Counts that replace the ones the upstream reports (usage chunk, closing events, whole body), absurd or not. */
+    usage: z
+      .strictObject({ prompt_tokens: z.number().optional(), completion_tokens: z.number().optional() })
+      .optional(),
+    /** Milliseconds between the headers and the body of an error (`status`) or a whole answer (`ignoreStream`). */
+    bodyDelayMs: z.number().int().min(0).max(60_000).default(0),
+    /** With `status`: announce the whole error body's length, send half of it, then reset the connection. */
+    bodyBreak: z.boolean().default(false),
   })
   .check((ctx) => {
     const { text, texts, chunks, raw, status } = ctx.value;

@@ -10,6 +10,8 @@ export interface ApiStream {
   finish(finishReason: string): string[];
   /** The API's own error event. */
   error(error: { message: string; type: string; code: string | null; param: string | null }): string;
+  /** An event that carries nothing (an empty text delta, a `ping`). */
+  empty(): string;
 }
 
 const named = (payload: Record<string, unknown>) => sseEvent(JSON.stringify(payload), String(payload.type));
@@ -143,6 +145,15 @@ export function responsesStream(meta: ResponseMeta, usage: Usage): ApiStream {
       return frames;
     },
     error: (error) => named({ type: "error", sequence_number: sequence++, error }),
+    empty: () =>
+      event({
+        type: "response.output_text.delta",
+        item_id: open?.id ?? "",
+        output_index: open?.index ?? 0,
+        content_index: 0,
+        delta: "",
+        logprobs: [],
+      }),
   };
 }
 
@@ -207,5 +218,6 @@ export function messagesStream(meta: ResponseMeta, usage: Usage): ApiStream {
       named({ type: "message_stop" }),
     ],
     error: (error) => named({ type: "error", error: { type: error.type, message: error.message } }),
+    empty: () => named({ type: "ping" }),
   };
 }

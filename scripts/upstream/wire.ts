@@ -68,6 +68,14 @@ export function tokenChunk(meta: ResponseMeta, piece: TokenPiece): string {
   return chunk(meta, [{ index: piece.choice, delta, logprobs: null, finish_reason: null }]);
 }
 
+/** A chunk that carries nothing: an empty delta (legacy Completions: empty text), as keep-alive chunks look. */
+export function emptyChunk(meta: ResponseMeta, choice: number): string {
+  if (meta.endpoint === "completions") {
+    return chunk(meta, [{ text: "", index: choice, logprobs: null, finish_reason: null }]);
+  }
+  return chunk(meta, [{ index: choice, delta: {}, logprobs: null, finish_reason: null }]);
+}
+
 export function finishChunk(meta: ResponseMeta, choice: number, finishReason: string): string {
   if (meta.endpoint === "completions") {
     return chunk(meta, [{ text: "", index: choice, logprobs: null, finish_reason: finishReason }]);

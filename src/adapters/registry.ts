@@ -1,7 +1,15 @@
 import { z } from "zod";
 import { err, ok, type Result } from "../engine/result";
 import { createTtlCache } from "./cache";
-import { AdapterEntrySchema, type AdapterEntry, type AdapterFields, type EngineKind } from "./schema";
+import {
+  AdapterEntrySchema,
+  isLegacyPrompt,
+  type AdapterEntry,
+  type AdapterFields,
+  type EngineKind,
+  type PromptTensor,
+} from "./schema";
+import { retireTensor } from "./tensor/store";
 
 /** KV key prefixes owned by the adapter registry (documented in README, Per-task adapters). */
 export const ADAPTER_PREFIX = "adapter:";
@@ -28,7 +36,18 @@ export type RegistryWriteError =
   | { reason: "exists"; id: string }
   | { reason: "not_found"; id: string }
   | { reason: "task_taken"; task: string; adapter: string }
+  | { reason: "prompt_tensor_given"; id: string }
+  | { reason: "prompt_not_declared"; id: string }
   | { reason: "storage"; detail: string };
+
+/** The uploaded prompt tensor of an entry, if it has one. */
+export function promptTensorOf(entry: AdapterEntry | null | undefined): PromptTensor | undefined {
+  const prompt = entry?.prompt;
+  return prompt && !isLegacyPrompt(prompt) ? prompt.tensor : undefined;
+}
+
+const withoutTensor = <P extends { tensor?: unknown }>({ tensor: _tensor, ...rest }: P) => rest;
+const sameTensor = (a: PromptTensor, b: PromptTensor) => JSON.stringify(a) === JSON.stringify(b);
 
 /** One row of `GET /admin/tasks`. */
 export interface TaskSummary {
@@ -75,7 +94,15 @@ export function createAdapterRegistry(kv: KVNamespace, now: () => Date = () => n
     return ok(undefined);
   }
 
-  return {
+  /** Lets a tensor expire once no adapter but `id` (which just let go of it) uses it. */
+  async function retireUnused(sha256: string, id: string): Promise<void> {
+    const listed = await registry.list();
+    if (!listed.ok) return;
+    if (listed.value.some((entry) => entry.id !== id && promptTensorOf(entry)?.sha256 === sha256)) return;
+    await retireTensor(kv, sha256);
+  }
+
+  const registry = {
     /** The adapter serving `task` (`null` if none), cached in the isolate for REGISTRY_CACHE_TTL_MS. */
     async forTask(task: string): Promise<Result<AdapterEntry | null, string>> {
       const cached = taskCache.get(task);
@@ -83,6 +110,11 @@ export function createAdapterRegistry(kv: KVNamespace, now: () => Date = () => n
       const read = await readEntry(kv, TASK_PREFIX + task);
       if (read.ok) taskCache.set(task, read.value);
       return read;
+    },
+
+    /** Drops the isolate's copy of a task's entry, so the next lookup reads KV. */
+    forget(task: string): void {
+      taskCache.delete(task);
     },
 
     /** One adapter by id, read from KV (not cached). */
@@ -111,7 +143,7 @@ export function createAdapterRegistry(kv: KVNamespace, now: () => Date = () => n
 
     /** Every task with the adapter serving it, sorted by task. */
     async tasks(): Promise<Result<TaskSummary[], string>> {
-      const listed = await this.list();
+      const listed = await registry.list();
       if (!listed.ok) return listed;
       const rows = listed.value.flatMap((entry) =>
         entry.tasks.map((task) => ({
@@ -136,12 +168,44 @@ export function createAdapterRegistry(kv: KVNamespace, now: () => Date = () => n
       if (mode === "replace" && !previous.value) return err({ reason: "not_found", id: fields.id });
       const free = await claimable(fields.id, fields.tasks);
       if (!free.ok) return free;
+      const kept = promptTensorOf(previous.value);
+      const given = fields.prompt?.tensor;
+      if (given && !(kept && sameTensor(given, kept))) return err({ reason: "prompt_tensor_given", id: fields.id });
+      // The uploaded tensor stays while the prompt still declares its shape; otherwise it must be uploaded again.
+      const prompt = fields.prompt;
+      const fits =
+        kept &&
+        prompt &&
+        kept.shape[0] === prompt.virtualTokens &&
+        kept.shape[1] === prompt.hiddenSize &&
+        (prompt.dtype === undefined || prompt.dtype === kept.dtype);
+      const { prompt: _declared, ...rest } = fields;
       const entry: AdapterEntry = {
-        ...fields,
+        ...rest,
+        ...(prompt ? { prompt: fits ? { ...prompt, tensor: kept } : withoutTensor(prompt) } : {}),
         version: (previous.value?.version ?? 0) + 1,
         updatedAt: now().toISOString(),
       };
       await writeEntry(entry, previous.value);
+      if (kept && !fits) await retireUnused(kept.sha256, entry.id);
+      return ok(entry);
+    },
+
+    /** Attaches an uploaded prompt tensor to an adapter whose prompt declares its shape (checked by the caller). */
+    async setPromptTensor(id: string, tensor: PromptTensor): Promise<Result<AdapterEntry, RegistryWriteError>> {
+      const previous = await readEntry(kv, ADAPTER_PREFIX + id);
+      if (!previous.ok) return err({ reason: "storage", detail: previous.error });
+      if (!previous.value) return err({ reason: "not_found", id });
+      const prompt = previous.value.prompt;
+      if (!prompt || isLegacyPrompt(prompt)) return err({ reason: "prompt_not_declared", id });
+      const entry: AdapterEntry = {
+        ...previous.value,
+        prompt: { ...prompt, tensor },
+        version: previous.value.version + 1,
+        updatedAt: now().toISOString(),
+      };
+      await writeEntry(entry, previous.value);
+      if (prompt.tensor && prompt.tensor.sha256 !== tensor.sha256) await retireUnused(prompt.tensor.sha256, id);
       return ok(entry);
     },
 
@@ -171,9 +235,12 @@ export function createAdapterRegistry(kv: KVNamespace, now: () => Date = () => n
         taskCache.delete(task);
       }
       await kv.delete(ADAPTER_PREFIX + id);
+      const tensor = promptTensorOf(previous.value);
+      if (tensor) await retireUnused(tensor.sha256, id);
       return ok(previous.value);
     },
   };
+  return registry;
 }
 
 /** The registry's interface, for code that receives one. */

@@ -2,7 +2,17 @@ import type { EventSourceMessage } from "eventsource-parser";
 import type { Verdict } from "../engine/inspection";
 import type { Channel } from "../engine/types";
 import { formatEvent } from "../proxy/sse-reader";
-import type { EventText, Frame, InflightUsage, Json, Reading, Usage, WireFormat } from "./types";
+import { anthropicWholeEvents } from "./anthropic-whole";
+import {
+  failureStatus,
+  type EventText,
+  type Frame,
+  type InflightUsage,
+  type Json,
+  type Reading,
+  type Usage,
+  type WireFormat,
+} from "./types";
 
 const isObject = (value: unknown): value is Json =>
   typeof value === "object" && value !== null && !Array.isArray(value);
@@ -95,13 +105,18 @@ export function createAnthropicFormat(): WireFormat {
       };
       let usage: { value: Usage; final: boolean } | undefined;
       let hold = false;
+      let progress = false;
+      let stopped = false;
       if (type === "message_start" && isObject(payload.message)) {
         const value = readAnthropicUsage(payload.message.usage);
         inputTokens = value?.prompt_tokens;
         if (value) usage = { value, final: false };
       } else if (type === "content_block_start" && isObject(payload.content_block)) {
         const block = payload.content_block;
-        if (typeof block.name === "string") toolNames.set(index, block.name);
+        if (typeof block.name === "string") {
+          toolNames.set(index, block.name);
+          progress = true;
+        }
         if (block.type === "text") push("content", block.text);
         if (block.type === "thinking") push("reasoning", block.thinking);
       } else if (type === "content_block_delta" && isObject(payload.delta)) {
@@ -112,8 +127,18 @@ export function createAnthropicFormat(): WireFormat {
         if (value) usage = { value, final: true };
         heldDelta = payload;
         hold = true;
+        stopped = isObject(payload.delta) && typeof payload.delta.stop_reason === "string";
       }
-      return { kind: "data", texts, finished: [], ...(usage ? { usage } : {}), hold, payload };
+      return {
+        kind: "data",
+        texts,
+        finished: [],
+        ...(usage ? { usage } : {}),
+        ...(progress ? { progress } : {}),
+        ...(stopped ? { stopped } : {}),
+        hold,
+        payload,
+      };
     },
     truncate(event, text, keep) {
       const payload = parse(event);
@@ -182,13 +207,15 @@ export function createAnthropicFormat(): WireFormat {
       };
       return errorFrame(error, usage, 422);
     },
-    failure(message, usage) {
-      return errorFrame(
-        { type: "api_error", message, details: { error_code: "malformed_upstream_stream" } },
-        usage,
-        502,
-      );
+    failure(message, usage, code = "malformed_upstream_stream") {
+      return errorFrame({ type: "api_error", message, details: { error_code: code } }, usage, failureStatus(code));
     },
+    fromWhole(body) {
+      const reading = anthropicWholeEvents(body);
+      const usage = reading.kind === "events" ? readAnthropicUsage(body.usage) : undefined;
+      return usage ? { ...reading, usage } : reading;
+    },
+    relayWhole: (body, usage) => ({ ...body, usage: anthropicUsage(usage) }),
     assemble(frames, usage) {
       return { status: 200, body: assembleMessage(frames, usage) };
     },

@@ -2,7 +2,17 @@ import type { EventSourceMessage } from "eventsource-parser";
 import type { Verdict } from "../engine/inspection";
 import type { Channel } from "../engine/types";
 import { dataFrame, formatEvent } from "../proxy/sse-reader";
-import type { EventText, Frame, InflightUsage, Json, Reading, Usage, WireFormat } from "./types";
+import { chatWholeEvents } from "./chat-whole";
+import {
+  failureStatus,
+  type EventText,
+  type Frame,
+  type InflightUsage,
+  type Json,
+  type Reading,
+  type Usage,
+  type WireFormat,
+} from "./types";
 
 /** Which OpenAI-compatible endpoint a request uses. */
 export type CompletionKind = "chat" | "completions";
@@ -26,6 +36,33 @@ export function readUsage(value: unknown): Usage | undefined {
   if (typeof prompt_tokens !== "number" || typeof completion_tokens !== "number") return undefined;
   const total = typeof value.total_tokens === "number" ? value.total_tokens : prompt_tokens + completion_tokens;
   return { ...value, prompt_tokens, completion_tokens, total_tokens: total };
+}
+
+/**
+ * An engine's error inside a 200 stream, in OpenAI's envelope: vLLM and SGLang send `{"error": {...}}`, older
+ * vLLM the bare `{"object": "error", "message"}`, TGI and LoRAX `{"error": "text", "error_type": "..."}`. The
+ * engine's own fields are kept. `undefined` when the chunk is not an error (an `error: null` field is not one).
+ */
+function errorChunk(chunk: Json): Json | undefined {
+  const error = chunk.error;
+  if (isObject(error)) return chunk;
+  if (typeof error === "string") {
+    const type = typeof chunk.error_type === "string" ? chunk.error_type : "upstream_error";
+    return { ...chunk, error: { message: error, type, code: null, param: null } };
+  }
+  if (chunk.object === "error" && typeof chunk.message === "string") {
+    const { object: _object, message, type, code, param, ...rest } = chunk;
+    return {
+      ...rest,
+      error: {
+        message,
+        type: typeof type === "string" ? type : "upstream_error",
+        code: code ?? null,
+        param: param ?? null,
+      },
+    };
+  }
+  return undefined;
 }
 
 const entryIndex = (entry: unknown) => (isObject(entry) && typeof entry.index === "number" ? entry.index : 0);
@@ -62,25 +99,30 @@ export function createChatFormat(kind: CompletionKind): WireFormat {
     wantsUsage ? [frame({ ...chunkHeader(), choices: [], usage })] : [];
   const doneFrame: Frame = { sse: "data: [DONE]\n\n" };
 
-  const readTexts = (entry: Json, choice: number, texts: EventText[]) => {
+  /** Reads an entry's texts; returns true when a tool call starts in it (progress without text). */
+  const readTexts = (entry: Json, choice: number, texts: EventText[]): boolean => {
     if (kind === "completions") {
       if (typeof entry.text === "string" && entry.text) texts.push({ choice, channel: "content", text: entry.text });
-      return;
+      return false;
     }
-    if (!isObject(entry.delta)) return;
+    if (!isObject(entry.delta)) return false;
     const delta = entry.delta;
     const reasoning = typeof delta.reasoning_content === "string" ? delta.reasoning_content : delta.reasoning;
     if (typeof reasoning === "string" && reasoning) texts.push({ choice, channel: "reasoning", text: reasoning });
     const content = contentText(delta.content);
     if (content) texts.push({ choice, channel: "content", text: content });
-    if (!Array.isArray(delta.tool_calls)) return;
+    if (!Array.isArray(delta.tool_calls)) return false;
+    let started = false;
     for (const call of delta.tool_calls) {
       if (!isObject(call)) continue;
       const index = entryIndex(call);
       const fn = isObject(call.function) ? call.function : {};
       const id = `${choice}:${index}`;
       // The function name comes once, on a tool call's first delta.
-      if (typeof fn.name === "string" && fn.name && !toolNames.has(id)) toolNames.set(id, fn.name);
+      if (typeof fn.name === "string" && fn.name && !toolNames.has(id)) {
+        toolNames.set(id, fn.name);
+        started = true;
+      }
       const args = typeof fn.arguments === "string" ? fn.arguments : "";
       const toolName = toolNames.get(id);
       if (args)
@@ -92,6 +134,7 @@ export function createChatFormat(kind: CompletionKind): WireFormat {
           ...(toolName ? { toolName } : {}),
         });
     }
+    return started;
   };
 
   return {
@@ -109,16 +152,18 @@ export function createChatFormat(kind: CompletionKind): WireFormat {
         return { kind: "malformed", detail: `an event's data is not JSON: ${event.data.slice(0, 80)}` };
       }
       if (!isObject(chunk)) return { kind: "malformed", detail: "an event's data is not a JSON object" };
-      if (event.event === "error" || "error" in chunk)
-        return { kind: "error", body: "error" in chunk ? chunk : { error: chunk } };
+      const error = errorChunk(chunk);
+      if (error) return { kind: "error", body: error };
+      if (event.event === "error") return { kind: "error", body: { error: chunk } };
       if (!header.id && chunk.id !== undefined) header = chunk;
       const choices = Array.isArray(chunk.choices) ? chunk.choices : [];
       const texts: EventText[] = [];
       const finished: number[] = [];
+      let progress = false;
       for (const entry of choices) {
         if (!isObject(entry)) continue;
         const choice = entryIndex(entry);
-        readTexts(entry, choice, texts);
+        if (readTexts(entry, choice, texts)) progress = true;
         if (typeof entry.finish_reason === "string" && entry.finish_reason) finished.push(choice);
       }
       const usage = readUsage(chunk.usage);
@@ -129,6 +174,7 @@ export function createChatFormat(kind: CompletionKind): WireFormat {
         texts,
         finished,
         ...(usage ? { usage: { value: usage, final: usageOnly } } : {}),
+        ...(progress ? { progress } : {}),
         hold: usageOnly,
         payload: chunk,
       };
@@ -173,13 +219,16 @@ export function createChatFormat(kind: CompletionKind): WireFormat {
       };
       return { sse: dataFrame(body), payload: body, error: { status: 422, body } };
     },
-    failure(message, usage) {
-      const body = {
-        error: { message, type: "upstream_error", code: "malformed_upstream_stream", param: null, usage },
-        usage,
-      };
-      return { sse: dataFrame(body), payload: body, error: { status: 502, body } };
+    failure(message, usage, code = "malformed_upstream_stream") {
+      const body = { error: { message, type: "upstream_error", code, param: null, usage }, usage };
+      return { sse: dataFrame(body), payload: body, error: { status: failureStatus(code), body } };
     },
+    fromWhole(body) {
+      const reading = chatWholeEvents(kind, body);
+      const usage = reading.kind === "events" ? readUsage(body.usage) : undefined;
+      return usage ? { ...reading, usage } : reading;
+    },
+    relayWhole: (body, usage) => ({ ...body, usage }),
     assemble(frames, usage) {
       return { status: 200, body: assembleChat(kind, frames, usage) };
     },

@@ -1,7 +1,17 @@
 import type { EventSourceMessage } from "eventsource-parser";
 import type { Verdict } from "../engine/inspection";
 import { formatEvent } from "../proxy/sse-reader";
-import type { EventText, Frame, InflightUsage, Json, Reading, Usage, WireFormat } from "./types";
+import { responsesWholeEvents } from "./responses-whole";
+import {
+  failureStatus,
+  type EventText,
+  type Frame,
+  type InflightUsage,
+  type Json,
+  type Reading,
+  type Usage,
+  type WireFormat,
+} from "./types";
 
 const isObject = (value: unknown): value is Json =>
   typeof value === "object" && value !== null && !Array.isArray(value);
@@ -230,8 +240,10 @@ export function createResponsesFormat(): WireFormat {
         return { kind: "done", ...(usage ? { usage } : {}) };
       }
       const outputIndex = num(payload.output_index) ?? 0;
-      if (type === "response.output_item.added" && isObject(payload.item) && typeof payload.item.name === "string")
-        toolNames.set(outputIndex, payload.item.name);
+      // A function call starting is progress before its first argument arrives.
+      const toolStart =
+        type === "response.output_item.added" && isObject(payload.item) && typeof payload.item.name === "string";
+      if (toolStart) toolNames.set(outputIndex, String((payload.item as Json).name));
       const texts: EventText[] = [];
       if (isTextDelta(type) && typeof payload.delta === "string" && payload.delta) {
         const channel = TEXT_DELTAS[type];
@@ -242,7 +254,7 @@ export function createResponsesFormat(): WireFormat {
             : { choice: 0, channel, text: payload.delta },
         );
       }
-      return { kind: "data", texts, finished: [], payload };
+      return { kind: "data", texts, finished: [], ...(toolStart ? { progress: true } : {}), payload };
     },
     truncate(event, text, keep) {
       const payload = parse(event);
@@ -290,13 +302,15 @@ export function createResponsesFormat(): WireFormat {
       };
       return errorFrame(error, usage, 422);
     },
-    failure(message, usage) {
-      return errorFrame(
-        { type: "upstream_error", code: "malformed_upstream_stream", message, param: null },
-        usage,
-        502,
-      );
+    failure(message, usage, code = "malformed_upstream_stream") {
+      return errorFrame({ type: "upstream_error", code, message, param: null }, usage, failureStatus(code));
     },
+    fromWhole(body) {
+      const reading = responsesWholeEvents(body);
+      const usage = reading.kind === "events" ? readResponsesUsage(body.usage) : undefined;
+      return usage ? { ...reading, usage } : reading;
+    },
+    relayWhole: (body, usage) => ({ ...body, usage: responsesUsage(usage) }),
     assemble(frames, usage) {
       const replay = createOutputTracker();
       let final: Json | undefined;

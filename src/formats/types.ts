@@ -14,16 +14,31 @@ export interface Usage {
   [key: string]: unknown;
 }
 
-/** How a request ended, for usage records. */
-export type Outcome = "accepted" | "rejected" | "early_exit" | "client_abort" | "upstream_error";
+/**
+ * How a request ended, for usage records. `incomplete`: the upstream's stream ended cleanly but without its end
+ * (no `[DONE]`, `response.completed` or `message_stop`, and not every output finished).
+ */
+export type Outcome = "accepted" | "rejected" | "early_exit" | "client_abort" | "upstream_error" | "incomplete";
+
+/**
+ * Who counted the tokens. `upstream`: the provider's own usage; `inflight`: inflight's count, because the stream was
+ * cut or carried no usage; `inflight_upstream_invalid`: inflight's count, because the usage the upstream sent failed
+ * validation (`src/proxy/usage-check.ts`).
+ */
+export type CountedBy = "upstream" | "inflight" | "inflight_upstream_invalid";
+
+/** The codes of the error inflight sends when the upstream's stream fails (README: Failure behaviour). */
+export type FailureCode = "malformed_upstream_stream" | "upstream_timeout" | "incomplete_upstream_stream";
+
+/** The status a non-streaming client gets for a failure: 504 for a wait that ran out, else 502. */
+export const failureStatus = (code: FailureCode): number => (code === "upstream_timeout" ? 504 : 502);
 
 /** Usage as inflight reports it: OpenAI's fields plus how they were counted and what was saved. */
 export interface InflightUsage extends Usage {
   inflight: {
     request_id: string;
     outcome: Outcome;
-    /** `upstream`: the provider's own usage; `inflight`: counted by inflight because the stream was cut. */
-    counted_by: "upstream" | "inflight";
+    counted_by: CountedBy;
     /** The estimate of completion tokens the cut avoided (docs/metering.md); null when no rule cut the stream. */
     saved_estimate: SavedEstimate | null;
     packs: string[];
@@ -59,6 +74,13 @@ export type Reading =
       finished: number[];
       /** Usage carried by the event; `final` when it is the upstream's closing count. */
       usage?: { value: Usage; final: boolean };
+      /**
+       * The event moves the response on without text of its own: a tool call starts (its name). Text and finished
+       * outputs count anyway; comments, keep-alives, role-only chunks and empty deltas never do.
+       */
+      progress?: boolean;
+      /** The upstream ended every output in this event (Anthropic's `message_delta` with its `stop_reason`). */
+      stopped?: boolean;
       /** Held back and re-sent by `endNormally` (with inflight's accounting), not forwarded as it is. */
       hold?: boolean;
       /** The event's parsed data, kept for non-streaming assembly. */
@@ -89,8 +111,16 @@ export interface WireFormat {
   endNormally(event: EventSourceMessage | undefined, usage: InflightUsage, wantsUsage: boolean): Frame[];
   /** The error frame for a rejection in error mode. */
   rejection(verdict: Verdict, usage: InflightUsage): Frame;
-  /** The error frame for an upstream that broke mid-stream. */
-  failure(message: string, usage: InflightUsage): Frame;
+  /** The error frame for an upstream that broke mid-stream (`code` says how; default `malformed_upstream_stream`). */
+  failure(message: string, usage: InflightUsage, code?: FailureCode): Frame;
+  /**
+   * Reads a whole (non-streamed) JSON answer of this API as the stream events it stands for, so that the session
+   * validates and meters it like a stream: `events` for a completion (with its usage), `error` for an error object,
+   * `other` for JSON that is neither.
+   */
+  fromWhole(body: Json): WholeReading;
+  /** A whole JSON answer as the non-streaming client gets it: as the upstream sent it, with inflight's usage. */
+  relayWhole(body: Json, usage: InflightUsage): Json;
   /**
    * Optional: told, in order, which frames leave the session for the client (hold-back drops some, a rule stops
    * others). Formats whose closing events restate what the client has (Responses' `*.done` events carry the full
@@ -103,5 +133,9 @@ export interface WireFormat {
    */
   assemble(frames: Frame[], usage: InflightUsage): { status: number; body: Json };
 }
+
+/** What a whole JSON answer holds (see `WireFormat.fromWhole`). */
+export type WholeReading =
+  { kind: "events"; events: EventSourceMessage[]; usage?: Usage } | { kind: "error"; body: Json } | { kind: "other" };
 
 export type { Json };

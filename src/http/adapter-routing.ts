@@ -1,126 +1,41 @@
-import type { MiddlewareHandler } from "hono";
-import type { ContentfulStatusCode } from "hono/utils/http-status";
-import { createAdapterRegistry } from "../adapters/registry";
-import { planUpstream, type PlanError } from "../adapters/rewrite";
-import { namedTask, resolveRoute, type RouteError } from "../adapters/select";
+import type { Context, MiddlewareHandler } from "hono";
+import { allowedHosts, checkBaseUrl } from "../adapters/base-url";
+import { saysNotLoaded } from "../adapters/engine-lifecycle";
+import { ensureAdapter, forgetLoaded } from "../adapters/engine-load";
+import { insertPromptEmbeds, stripPromptEmbeds } from "../adapters/prompt-embeds";
+import { createAdapterRegistry, type AdapterRegistry } from "../adapters/registry";
+import { planUpstream } from "../adapters/rewrite";
+import type { AdapterEntry } from "../adapters/schema";
+import { namedTask, resolveRoute, type Route } from "../adapters/select";
 import { shippedTaskRules } from "../adapters/shipped-task-rules";
 import { matchTasks } from "../adapters/task-rules";
-import { ensureVllmAdapter, forgetVllmAdapter, isModelNotLoaded, type LoadError } from "../adapters/vllm-load";
+import { tensorBase64 } from "../adapters/tensor/store";
 import { selectPacks } from "../packs";
 import { parseCompletionRequest } from "../proxy/request";
-import { errorBody, errorResponse } from "./errors";
+import { fail, loadFailure, log, planFailure, routeFailure } from "./adapter-errors";
 import type { AppEnv } from "./types";
 
-const fail = (
-  status: ContentfulStatusCode,
-  message: string,
-  type: string,
-  code: string,
-  param: string | null = null,
-  extra: Record<string, unknown> = {},
-) => errorResponse(status, errorBody(message, type, code, param, extra));
-
-/** The one place a routing failure becomes a public error. */
-function routeFailure(error: RouteError): Response {
-  switch (error.reason) {
-    case "invalid_task":
-      return fail(
-        400,
-        `Invalid task name in ${error.param}: use 1-64 characters a-z, 0-9, '.', '_' or '-'.`,
-        "invalid_request_error",
-        "invalid_task",
-        error.param,
-      );
-    case "unknown_task": {
-      const { task, via } = error.choice;
-      return fail(
-        404,
-        `Unknown task "${task}" (from ${sourceName(via)}): no adapter is registered for it.`,
-        "invalid_request_error",
-        "unknown_task",
-        paramOf(via),
-        { task },
-      );
-    }
-    case "disabled_task": {
-      const { task, via } = error.choice;
-      return fail(
-        404,
-        `Task "${task}" (from ${sourceName(via)}) is served by adapter "${error.adapter}", which is disabled.`,
-        "invalid_request_error",
-        "task_disabled",
-        paramOf(via),
-        { task, adapter: error.adapter },
-      );
-    }
-    case "registry_error":
-      console.error(JSON.stringify({ msg: "inflight.adapter_registry_error", task: error.task, error: error.detail }));
-      return fail(
-        503,
-        `The adapter registry could not be read for task "${error.task}".`,
-        "server_error",
-        "adapter_registry_unavailable",
-      );
-  }
+/** Whether the backend may be sent this adapter's requests and key (docs/adapters.md, "Base URLs"). */
+function backendRefusal(c: Context<AppEnv>, entry: AdapterEntry): Response | undefined {
+  const policy = allowedHosts(c.var.config.ADAPTER_ALLOWED_HOSTS);
+  const verdict = policy.ok ? checkBaseUrl(entry.backend.baseUrl, policy.value) : policy;
+  if (verdict.ok) return undefined;
+  const why = policy.ok ? verdict.error : `ADAPTER_ALLOWED_HOSTS is invalid: ${verdict.error}`;
+  return fail(
+    503,
+    `The backend of adapter "${entry.id}" is not allowed: ${why}.`,
+    "server_error",
+    "adapter_backend_refused",
+  );
 }
 
-function planFailure(adapter: string, error: PlanError): Response {
-  switch (error.reason) {
-    case "missing_secret":
-      return fail(
-        500,
-        `Adapter "${adapter}" names the secret ${error.secret}, which is not set.`,
-        "server_error",
-        "adapter_misconfigured",
-      );
-    case "invalid_entry":
-      return fail(500, error.detail, "server_error", "adapter_misconfigured");
-  }
-}
-
-function loadFailure(adapter: string, host: string, error: LoadError): Response {
-  switch (error.reason) {
-    case "unreachable":
-      return fail(
-        502,
-        `The backend for adapter "${adapter}" at ${host} could not be reached: ${error.detail}`,
-        "upstream_error",
-        "upstream_unreachable",
-      );
-    case "probe_failed":
-      return fail(
-        502,
-        `The vLLM backend for adapter "${adapter}" at ${host} answered GET /v1/models with HTTP ${error.status}: ${error.detail}`,
-        "upstream_error",
-        "adapter_load_failed",
-      );
-    case "load_failed":
-      return fail(
-        502,
-        `The vLLM backend for adapter "${adapter}" at ${host} could not load it (HTTP ${error.status}): ${error.detail}`,
-        "upstream_error",
-        "adapter_load_failed",
-      );
-  }
-}
-
-const sourceName = (via: string) =>
-  ({
-    header: "x-inflight-task",
-    metadata: "metadata.task",
-    "team-default": "the team's default task",
-    rule: "a task-matching rule",
-  })[via] ?? via;
-const paramOf = (via: string) => (via === "header" ? "x-inflight-task" : via === "metadata" ? "metadata.task" : null);
-
-/** After the completion: a vLLM backend that says the adapter is gone (it restarted) must be asked again next time. */
 /**
  * Routes `/v1/chat/completions` and `/v1/completions` to a task's adapter. The task comes from
  * `x-inflight-task`, else `metadata.task`, else the team's default, else the first task-matching rule in
  * rules/tasks/tasks.json whose task has an enabled adapter. A routed request gets `c.var.task` and
- * `c.var.upstream` (engine URL, key, rewritten `model`, extra body fields, label for `x-inflight-adapter`), and
- * the adapter's packs as its default packs. A named task that is unknown or disabled answers 404. A request
- * with no task, or a body the completion handler will refuse anyway, passes through untouched.
+ * `c.var.upstream` (engine URL, key, rewritten body, label for `x-inflight-adapter`), and the adapter's packs as
+ * its default packs. A named task that is unknown or disabled answers 404. A request with no task, or a body the
+ * completion handler will refuse anyway, passes through untouched.
  */
 export function adapterRouting(kind: "chat" | "completions"): MiddlewareHandler<AppEnv> {
   return async function routeToAdapter(c, next) {
@@ -133,11 +48,10 @@ export function adapterRouting(kind: "chat" | "completions"): MiddlewareHandler<
     const parsed = parseCompletionRequest(kind, raw);
     if (!parsed.ok) return next();
     const { body, ctx } = parsed.value;
-    const policy = c.var.packPolicy;
     const named = namedTask({
       header: c.req.header("x-inflight-task"),
       metadata: body.metadata,
-      teamDefault: policy?.defaultTask,
+      teamDefault: c.var.packPolicy?.defaultTask,
     });
     if (!named.ok) return routeFailure(named.error);
     const kv = c.env.INFLIGHT_KV;
@@ -151,51 +65,130 @@ export function adapterRouting(kind: "chat" | "completions"): MiddlewareHandler<
       );
     }
     const registry = createAdapterRegistry(kv);
-    const route = await resolveRoute(named.value, () => matchTasks(shippedTaskRules(), ctx.prompt), registry.forTask);
-    if (!route.ok) return routeFailure(route.error);
-    if (!route.value) return next();
-    const { entry, choice } = route.value;
-
-    const packs = selectPacks(entry.packs);
-    if (!packs.ok)
-      return fail(
-        500,
-        `Adapter "${entry.id}" names the rule pack "${packs.error.name}", which is not shipped.`,
-        "server_error",
-        "adapter_misconfigured",
-      );
-    const plan = planUpstream(entry, choice, c.env as unknown as Record<string, unknown>, body.metadata);
-    if (!plan.ok) return planFailure(entry.id, plan.error);
-    const { baseUrl, apiKey, model, extraBody, label } = plan.value;
-    const vllm =
-      entry.backend.kind === "vllm" && entry.lora
-        ? { baseUrl, apiKey, loraName: entry.lora.name, loraPath: entry.lora.source }
-        : undefined;
-    if (vllm) {
-      const ready = await ensureVllmAdapter(vllm);
-      if (!ready.ok) return loadFailure(entry.id, new URL(baseUrl).host, ready.error);
+    const resolve = () => resolveRoute(named.value, () => matchTasks(shippedTaskRules(), ctx.prompt), registry.forTask);
+    const first = await resolve();
+    if (!first.ok) return routeFailure(first.error);
+    if (!first.value) return next();
+    let route = first.value;
+    for (let attempt = 0; ; attempt += 1) {
+      // Only the first attempt can find its entry stale, so this runs at most twice.
+      const routed = await prepare(c, kind, body, registry, route, attempt === 0);
+      if (routed instanceof Response) return routed;
+      if (!("stale" in routed)) {
+        c.set("task", routed.task);
+        c.set("upstream", routed.upstream);
+        break;
+      }
+      // This isolate's copy of the entry is older than the registry's (another isolate already moved the engine
+      // to the newer revision): go on with the registry's entry, or route again if it no longer serves the task.
+      registry.forget(route.choice.task);
+      const fresh = routed.stale;
+      if (fresh.enabled && fresh.tasks.includes(route.choice.task)) route = { choice: route.choice, entry: fresh };
+      else {
+        const again = await resolve();
+        if (!again.ok) return routeFailure(again.error);
+        if (!again.value) return next();
+        route = again.value;
+      }
     }
+    await next();
+  };
+}
 
-    c.set("task", choice.task);
-    // The adapter's packs become the request's defaults (enforced packs and x-inflight-rules still apply).
-    // vLLM answers a completion for an adapter it does not have (restarted since it was loaded) with 404:
-    // load it once and let the handler retry.
-    const recover = vllm
-      ? async (status: number, body: string) => {
-          if (!isModelNotLoaded(status, body)) return false;
-          forgetVllmAdapter(vllm);
-          return (await ensureVllmAdapter(vllm)).ok;
-        }
-      : undefined;
-    c.set("upstream", {
+type Prepared = { task: string; upstream: NonNullable<AppEnv["Variables"]["upstream"]> };
+
+/**
+ * Plans a routed request and makes the engine ready for it; `stale` (with the registry's newer entry) when the
+ * engine serves another revision and this isolate's entry is the older one.
+ */
+async function prepare(
+  c: Context<AppEnv>,
+  kind: "chat" | "completions",
+  body: Record<string, unknown>,
+  registry: AdapterRegistry,
+  { entry, choice }: Route,
+  checkCurrent: boolean,
+): Promise<Response | Prepared | { stale: AdapterEntry }> {
+  const packs = selectPacks(entry.packs);
+  if (!packs.ok)
+    return fail(
+      500,
+      `Adapter "${entry.id}" names the rule pack "${packs.error.name}", which is not shipped.`,
+      "server_error",
+      "adapter_misconfigured",
+    );
+  const refused = backendRefusal(c, entry);
+  if (refused) return refused;
+  const plan = planUpstream(entry, choice, c.env as unknown as Record<string, unknown>, {
+    kind,
+    metadata: body.metadata,
+  });
+  if (!plan.ok) return planFailure(entry, plan.error);
+  const { baseUrl, apiKey, model, label, managed } = plan.value;
+  const extraBody = { ...plan.value.extraBody };
+
+  if (managed) {
+    let newer: AdapterEntry | undefined;
+    const isCurrent = async () => {
+      if (!checkCurrent) return true;
+      const stored = await registry.get(entry.id);
+      if (stored.ok && stored.value && stored.value.version > entry.version) newer = stored.value;
+      return newer === undefined;
+    };
+    const ready = await ensureAdapter(managed, isCurrent);
+    if (!ready.ok && ready.error.reason === "stale_entry" && newer) return { stale: newer };
+    if (!ready.ok) return loadFailure(entry.id, new URL(baseUrl).host, ready.error);
+  }
+
+  if (kind === "chat" && (plan.value.stripPromptEmbeds || plan.value.prompt)) {
+    let messages = plan.value.stripPromptEmbeds
+      ? stripPromptEmbeds(body.messages as unknown[])
+      : (body.messages as unknown[]);
+    const prompt = plan.value.prompt;
+    if (prompt) {
+      const tensor = await tensorBase64(c.env.INFLIGHT_KV!, prompt.sha256);
+      if (!tensor.ok) {
+        log("inflight.prompt_tensor_unavailable", { adapter: entry.id, error: tensor.error });
+        return fail(
+          503,
+          `The prompt tensor of adapter "${entry.id}" could not be read; upload it again (PUT /admin/adapters/${entry.id}/prompt) if this persists.`,
+          "server_error",
+          "adapter_prompt_unavailable",
+        );
+      }
+      const placed = insertPromptEmbeds(messages, prompt.position, tensor.value);
+      if (!placed.ok)
+        return fail(
+          400,
+          `Adapter "${entry.id}" puts its continuous prompt in the last user message (${prompt.position}), and this request has none.`,
+          "invalid_request_error",
+          "prompt_position_unavailable",
+          "messages",
+        );
+      messages = placed.value;
+    }
+    extraBody.messages = messages;
+  }
+
+  // An engine that restarted since the adapter was loaded says so: load it once and let the handler retry.
+  const recover = managed
+    ? async (status: number, text: string) => {
+        if (!saysNotLoaded(managed.engine, managed.loraName, status, text)) return false;
+        forgetLoaded(managed);
+        return (await ensureAdapter(managed, async () => true)).ok;
+      }
+    : undefined;
+  return {
+    task: choice.task,
+    upstream: {
       baseUrl,
       apiKey,
       model,
       extraBody,
       label,
+      // The adapter's packs become the request's defaults (enforced packs and x-inflight-rules still apply).
       packs: entry.packs,
       ...(recover ? { recover } : {}),
-    });
-    await next();
+    },
   };
 }

@@ -2,15 +2,18 @@ import { Hono } from "hono";
 import { readConfig } from "../config";
 import { adapterRouting } from "./adapter-routing";
 import { adapterAdminRoutes } from "./admin/adapters";
-import { anthropicMessagesApi } from "./apis/anthropic";
-import { openaiCompletionsApi } from "./apis/openai-chat";
-import { openaiResponsesApi } from "./apis/responses";
+import { PROXIED_APIS } from "./apis";
 import { createProxyHandler } from "./proxy-handler";
 import { errorBody, errorResponse } from "./errors";
+import { withoutMarkupErrors } from "./markup-guard";
 import { createAdminRoutes } from "./admin";
+import { boundedAdminIds } from "./admin/path-ids";
 import { teamUsageHandler } from "./admin/usage";
+import { TEAM_USAGE_PATH } from "./doors";
 import { passthroughHandler } from "./passthrough";
-import { TEAM_USAGE_PATH, teamAuth } from "./team-auth";
+import { boundedBody } from "./request-body";
+import { routeDoors, unrouted } from "./route-doors";
+import { teamAuth } from "./team-auth";
 import type { AppEnv } from "./types";
 
 /** The Worker's HTTP surface. */
@@ -20,8 +23,15 @@ export function createApp() {
   app.use("*", async function requestIdentity(c, next) {
     const requestId = `req_${crypto.randomUUID().replaceAll("-", "")}`;
     c.set("requestId", requestId);
+    c.set("clientSignal", c.req.raw.signal);
     c.set("config", readConfig(c.env as Record<string, unknown>));
     await next();
+    const guarded = withoutMarkupErrors(c.res);
+    if (guarded !== c.res) {
+      // Replaced over nothing: Hono would copy the replaced page's headers (its length, its type) onto it.
+      c.res = undefined;
+      c.res = guarded;
+    }
     // Responses built from an upstream's have immutable headers; copy once to add ours.
     try {
       c.res.headers.set("x-inflight-request-id", requestId);
@@ -31,17 +41,23 @@ export function createApp() {
     }
   });
 
+  // One door per route (README: Endpoints): any other method or spelling is refused before anything else runs.
+  app.use("/v1/*", routeDoors());
   // Team keys (README: Teams, keys and metering): before every /v1 route, so nothing is forwarded for an unauthenticated request.
   app.use("/v1/*", teamAuth());
+  // Every body is read once, bounded by MAX_REQUEST_BYTES, before any route reads it.
+  app.use("/v1/*", boundedBody());
   app.get(TEAM_USAGE_PATH, teamUsageHandler);
   // Task -> adapter routing (README: Per-task adapters): after team authentication, before the completion handlers.
   app.post("/v1/chat/completions", adapterRouting("chat"));
   app.post("/v1/completions", adapterRouting("completions"));
-  app.post("/v1/chat/completions", createProxyHandler(openaiCompletionsApi("chat")));
-  app.post("/v1/completions", createProxyHandler(openaiCompletionsApi("completions")));
-  app.post("/v1/responses", createProxyHandler(openaiResponsesApi()));
-  app.post("/v1/messages", createProxyHandler(anthropicMessagesApi()));
+  app.post("/v1/chat/completions", createProxyHandler(PROXIED_APIS.chat));
+  app.post("/v1/completions", createProxyHandler(PROXIED_APIS.completions));
+  app.post("/v1/responses", createProxyHandler(PROXIED_APIS.responses));
+  app.post("/v1/messages", createProxyHandler(PROXIED_APIS.messages));
+  // Only the allow-listed routes get this far (see doors.ts).
   app.all("/v1/*", passthroughHandler);
+  app.use("/admin/*", boundedAdminIds());
   app.route("/admin", createAdminRoutes());
   app.route("/admin", adapterAdminRoutes());
   app.get("/", (c) =>
@@ -53,18 +69,13 @@ export function createApp() {
         "POST /v1/responses",
         "POST /v1/messages",
         "GET /v1/inflight/usage",
-        "/v1/* (forwarded)",
+        "GET /v1/models, GET /v1/models/{id}, POST /v1/embeddings, POST /v1/moderations, /v1/files (forwarded)",
         "/admin/*",
       ],
     }),
   );
 
-  app.notFound(() =>
-    errorResponse(
-      404,
-      errorBody("Not found. inflight serves /v1/* (OpenAI-compatible).", "invalid_request_error", "not_found"),
-    ),
-  );
+  app.notFound(unrouted);
   app.onError((error) => {
     console.error(
       JSON.stringify({ msg: "inflight.error", error: error instanceof Error ? error.message : String(error) }),

@@ -1,6 +1,11 @@
+import type { AuthThrottle } from "../auth/auth-throttle";
 import type { Config } from "../config";
+import type { Result } from "../engine/result";
 import type { RequestRecord } from "../metering/record";
 import type { TeamMeter } from "../metering/team-meter";
+import type { ApiSpec } from "./apis/types";
+import type { Door } from "./doors";
+import type { RequestBody } from "./request-body";
 
 /** Worker bindings. Secrets (UPSTREAM_API_KEY) arrive here too. */
 export interface Bindings {
@@ -10,7 +15,14 @@ export interface Bindings {
   /** Secret: the Anthropic-compatible upstream's key. */
   ANTHROPIC_API_KEY?: string;
   DEFAULT_PACKS?: string;
+  UPSTREAM_HEADERS_TIMEOUT_MS?: string;
+  UPSTREAM_BODY_TIMEOUT_MS?: string;
   UPSTREAM_IDLE_TIMEOUT_MS?: string;
+  UPSTREAM_TOTAL_TIMEOUT_MS?: string;
+  MAX_REQUEST_BYTES?: string;
+  BUDGET_DEFAULT_MAX_TOKENS?: string;
+  AUTH_FAILURE_LIMIT?: string;
+  AUTH_FAILURE_WINDOW_S?: string;
   /** Share of exit-eligible requests let run past the exit to measure the tail (default 0.05). */
   EXIT_SAMPLE_SHARE?: string;
   /** Secret guarding /admin/*. */
@@ -19,6 +31,10 @@ export interface Bindings {
   INFLIGHT_KV?: KVNamespace;
   /** One metering Durable Object per team. */
   TEAM_METER?: DurableObjectNamespace<TeamMeter>;
+  /** Adapter backends allowed over http or on private addresses (docs/adapters.md). */
+  ADAPTER_ALLOWED_HOSTS?: string;
+  /** Failed-authentication counts, one object per client. Without it, failed attempts are not throttled. */
+  AUTH_THROTTLE?: DurableObjectNamespace<AuthThrottle>;
   /** `auto` (default: required once any team key exists), `true` (always) or `false` (never required). */
   REQUIRE_TEAM_KEYS?: string;
 }
@@ -63,6 +79,11 @@ export interface AppEnv {
   Variables: {
     config: Config;
     requestId: string;
+    /**
+     * The signal of the request the runtime delivered (`enable_request_signal`: fires when the client disconnects),
+     * taken before any middleware could replace `c.req.raw` with a copy that does not carry it.
+     */
+    clientSignal?: AbortSignal;
     /** Set by team authentication; absent when no team keys are in use. */
     packPolicy?: PackPolicy;
     /** Set by team authentication when the request carries a team key. */
@@ -72,5 +93,12 @@ export interface AppEnv {
     task?: string;
     /** Called once per finished completion request, off the response path (`waitUntil`). */
     recordRequest?: (record: RequestRecord) => Promise<void>;
+    /** The route a `/v1` request takes (set first, by `doors`). */
+    door?: Door;
+    /** The body, read once (`request-body.ts`). */
+    requestBody?: Promise<Result<RequestBody, Response>>;
+    requestJson?: Result<unknown, Response>;
+    /** The proxied request as its API parsed it, parsed once (`parseOnce`). */
+    parsedRequest?: { api: ApiSpec; result: ReturnType<ApiSpec["parse"]> };
   };
 }

@@ -1,4 +1,4 @@
-import { nanoToUsd, usdToNano } from "./pricing";
+import { nanoToUsd, tokenCostNano, usdToNano, type ModelPrice } from "./pricing";
 
 /** A team's spend limits in USD per UTC day and calendar month; null means no limit. */
 export interface BudgetLimits {
@@ -6,12 +6,24 @@ export interface BudgetLimits {
   monthly_usd: number | null;
 }
 
-/** Why a request was refused: the period whose limit is reached, its limit, the spend and when it resets. */
+/**
+ * Why a request was refused: the period whose limit is reached, its limit, the recorded spend, what running
+ * requests have reserved, and when the period resets.
+ */
 export interface BudgetDenial {
   period: "day" | "month";
   limit_usd: number;
   spend_usd: number;
+  reserved_usd: number;
   resets_at: string;
+}
+
+/** Recorded spend and live reservations of the day and the month, in nano-USD. */
+export interface Committed {
+  dayNano: number;
+  dayReservedNano: number;
+  monthNano: number;
+  monthReservedNano: number;
 }
 
 /** The UTC day of `now`, the first day of its month, and when each period ends. */
@@ -30,28 +42,49 @@ export function periods(now: Date) {
 export const hasLimits = (limits: BudgetLimits): boolean => limits.daily_usd !== null || limits.monthly_usd !== null;
 
 /**
- * Decides whether a request may start. It may while the spend of finished requests is below every limit; a
- * request already running is not stopped, so concurrent requests can together pass a limit by their own cost.
+ * How long a reservation holds when its request never reports (an isolate that crashed mid-request). A request
+ * that runs longer is still recorded; only its reservation lapses early.
  */
-export function checkBudget(
-  limits: BudgetLimits,
-  spend: { dayNano: number; monthNano: number },
-  now: Date,
-): BudgetDenial | null {
+export const RESERVATION_TTL_MS = 15 * 60_000;
+
+/** What a request may cost at most, as far as it can be told before it runs: its reservation's tokens. */
+export interface CostEstimate {
+  promptTokens: number;
+  /** `max_tokens` (or `BUDGET_DEFAULT_MAX_TOKENS`) times the number of choices. */
+  completionTokens: number;
+}
+
+/** An estimate at a model's price, in nano-USD; 0 for a model without a price (it adds no spend either). */
+export function reservationNano(estimate: CostEstimate, price: ModelPrice | undefined): number {
+  if (!price) return 0;
+  return (
+    tokenCostNano(estimate.promptTokens, price.input_per_million) +
+    tokenCostNano(estimate.completionTokens, price.output_per_million)
+  );
+}
+
+/**
+ * Decides whether a request may start. It may while the committed spend (finished requests, plus the
+ * reservations of running ones) is below every limit. So concurrent requests pass a limit by at most the
+ * last admitted request's cost, as long as each costs no more than it reserved (README: Budgets).
+ */
+export function checkBudget(limits: BudgetLimits, spend: Committed, now: Date): BudgetDenial | null {
   const bounds = periods(now);
-  if (limits.daily_usd !== null && spend.dayNano >= usdToNano(limits.daily_usd)) {
+  if (limits.daily_usd !== null && spend.dayNano + spend.dayReservedNano >= usdToNano(limits.daily_usd)) {
     return {
       period: "day",
       limit_usd: limits.daily_usd,
       spend_usd: nanoToUsd(spend.dayNano),
+      reserved_usd: nanoToUsd(spend.dayReservedNano),
       resets_at: bounds.nextDay,
     };
   }
-  if (limits.monthly_usd !== null && spend.monthNano >= usdToNano(limits.monthly_usd)) {
+  if (limits.monthly_usd !== null && spend.monthNano + spend.monthReservedNano >= usdToNano(limits.monthly_usd)) {
     return {
       period: "month",
       limit_usd: limits.monthly_usd,
       spend_usd: nanoToUsd(spend.monthNano),
+      reserved_usd: nanoToUsd(spend.monthReservedNano),
       resets_at: bounds.nextMonth,
     };
   }

@@ -1,14 +1,21 @@
 import type { SavedEstimate, SavingsObservation } from "../savings/types";
+import type { CountedBy } from "../formats/types";
 import { priceOf, tokenCostNano, type Pricing } from "./pricing";
 
-/** How a metered request ended. `budget_denied` requests were refused before anything was forwarded. */
+/**
+ * How a metered request ended. `budget_denied` requests were refused before anything was forwarded;
+ * `incomplete` streams ended cleanly without their end event; `forwarded` ones went through the `/v1`
+ * pass-through (models, embeddings, files...), where no rule runs.
+ */
 export const OUTCOMES = [
   "accepted",
   "rejected",
   "early_exit",
   "client_abort",
   "upstream_error",
+  "incomplete",
   "budget_denied",
+  "forwarded",
 ] as const;
 export type MeterOutcome = (typeof OUTCOMES)[number];
 
@@ -36,6 +43,8 @@ export interface RequestRecord {
   savedUpperBound?: number | null;
   /** What the request teaches the team's savings model, learned in the same meter call as the row. */
   observed?: SavingsObservation;
+  /** Who counted the tokens (`usage.inflight.counted_by`); absent for requests refused before forwarding. */
+  countedBy?: CountedBy;
 }
 
 /**
@@ -68,6 +77,8 @@ export interface MeterRecord extends RequestRecord {
   /** The estimate's p10 and p90 at the output price; null (or absent) when either is unknown. */
   savedCostP10Nano?: number | null;
   savedCostP90Nano?: number | null;
+  /** The door the request took, e.g. `POST /v1/embeddings`. */
+  route?: string | null;
 }
 
 /** A record before pricing. */

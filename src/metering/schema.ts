@@ -47,7 +47,7 @@ const rolledUp = (column: string) => `COALESCE((SELECT SUM(r.${column}) FROM req
       AND COALESCE(r.rule, '') = daily.rule AND r.outcome = daily.outcome), 0)`;
 
 /**
- * Step 2: the saved figure becomes an estimate with an interval (docs/metering.md). Rows gain the estimate's p10,
+ * Step 4: the saved figure becomes an estimate with an interval (docs/metering.md). Rows gain the estimate's p10,
  * p90, the observations it rests on, the `max_tokens` upper bound and the interval's cost; `daily` sums them.
  * Rows written before this step booked `max_tokens` remaining (an upper bound) or one isolate's mean length as
  * saved: their figure moves to `saved_upper_bound` (the upper bound) or is dropped (the mean), they keep their
@@ -55,7 +55,7 @@ const rolledUp = (column: string) => `COALESCE((SELECT SUM(r.${column}) FROM req
  * `savings_history` holds what the savings model learns: one row per history kind and key, the newest
  * observations as a JSON array (src/savings/history-store.ts).
  */
-const SCHEMA_V2_SAVINGS_ESTIMATE = `
+const SAVINGS_ESTIMATE = `
 ALTER TABLE requests ADD COLUMN saved_p10 INTEGER;
 ALTER TABLE requests ADD COLUMN saved_p90 INTEGER;
 ALTER TABLE requests ADD COLUMN saved_samples INTEGER;
@@ -86,9 +86,32 @@ CREATE TABLE savings_history (
 `;
 
 /**
+ * Budget reservations (README: Budgets): what each running request may still cost, booked at admission and
+ * replaced by the request's row when it is recorded. `expires_ms` lets a reservation whose request never
+ * reports (a crashed isolate) lapse. `route` says which door a request took (`POST /v1/chat/completions`,
+ * `POST /v1/embeddings`...); rows written before this step have none.
+ */
+const RESERVATIONS_AND_ROUTE = `
+CREATE TABLE IF NOT EXISTS reservations (
+  request_id TEXT PRIMARY KEY,
+  day TEXT NOT NULL,
+  amount_nano_usd INTEGER NOT NULL,
+  expires_ms INTEGER NOT NULL
+);
+ALTER TABLE requests ADD COLUMN route TEXT;
+`;
+
+/**
  * The meter's schema as ordered steps. A meter applies, once and in order, every step past the version it has
  * stored (`schema_version`), so meters created by an older release are brought up to date when they start.
  * Append only: a step that has shipped is never edited; a change is a new step (`ALTER TABLE ... ADD COLUMN`).
  * Step 1 uses `IF NOT EXISTS` because meters from before versioning already hold its tables.
  */
-export const MIGRATIONS: readonly string[] = [SCHEMA_V1, SCHEMA_V2_SAVINGS_ESTIMATE];
+export const MIGRATIONS: readonly string[] = [
+  SCHEMA_V1,
+  // Who counted a request's tokens: `upstream`, `inflight`, or `inflight_upstream_invalid` (the upstream's usage
+  // failed validation). NULL for rows written before this step and for requests refused before forwarding.
+  "ALTER TABLE requests ADD COLUMN counted_by TEXT",
+  RESERVATIONS_AND_ROUTE,
+  SAVINGS_ESTIMATE,
+];

@@ -1,4 +1,4 @@
-import { dayOf, type MeterRecord } from "./record";
+import { dayOf, OUTCOMES, type MeterRecord } from "./record";
 import { COUNT_FIELDS, GROUP_COLUMNS, KEY_SEPARATOR, type MeterGroup, type UsageRow } from "./usage";
 import { MIGRATIONS } from "./schema";
 
@@ -26,9 +26,9 @@ export function insertRecord(sql: SqlStorage, record: MeterRecord): boolean {
   const day = dayOf(record.time);
   sql.exec(
     `INSERT INTO requests (request_id, time, day, model, task, adapter, packs, outcome, rule, prompt_tokens,
-       completion_tokens, saved_tokens, saved_method, cost_nano_usd, saved_cost_nano_usd, key_id, saved_p10,
-       saved_p90, saved_samples, saved_upper_bound, saved_cost_p10_nano_usd, saved_cost_p90_nano_usd)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+       completion_tokens, saved_tokens, saved_method, cost_nano_usd, saved_cost_nano_usd, key_id, counted_by, route,
+       saved_p10, saved_p90, saved_samples, saved_upper_bound, saved_cost_p10_nano_usd, saved_cost_p90_nano_usd)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     record.requestId,
     record.time,
     day,
@@ -45,6 +45,8 @@ export function insertRecord(sql: SqlStorage, record: MeterRecord): boolean {
     record.costNano,
     record.savedCostNano,
     record.keyId,
+    record.countedBy ?? null,
+    record.route ?? null,
     record.savedP10 ?? null,
     record.savedP90 ?? null,
     record.savedSamples ?? null,
@@ -90,6 +92,40 @@ export function insertRecord(sql: SqlStorage, record: MeterRecord): boolean {
   return true;
 }
 
+/**
+ * Books what a running request may still cost against its start day, until its row replaces it (`settle`) or
+ * `expiresMs` passes.
+ */
+export function reserve(sql: SqlStorage, requestId: string, day: string, amountNano: number, expiresMs: number): void {
+  sql.exec(
+    "INSERT OR REPLACE INTO reservations (request_id, day, amount_nano_usd, expires_ms) VALUES (?, ?, ?, ?)",
+    requestId,
+    day,
+    amountNano,
+    expiresMs,
+  );
+}
+
+/** Removes a request's reservation (it was recorded, or ended without a row). */
+export function settle(sql: SqlStorage, requestId: string): void {
+  sql.exec("DELETE FROM reservations WHERE request_id = ?", requestId);
+}
+
+/** Drops reservations whose request never reported by `nowMs`. */
+export function expireReservations(sql: SqlStorage, nowMs: number): void {
+  sql.exec("DELETE FROM reservations WHERE expires_ms <= ?", nowMs);
+}
+
+/** Reserved nano-USD over the UTC days `from`..`to` (inclusive). */
+export function reservedNano(sql: SqlStorage, from: string, to: string): number {
+  const row = sql
+    .exec<{
+      reserved: number | null;
+    }>("SELECT SUM(amount_nano_usd) AS reserved FROM reservations WHERE day BETWEEN ? AND ?", from, to)
+    .one();
+  return row.reserved ?? 0;
+}
+
 /** Spend in nano-USD over the UTC days `from`..`to` (inclusive). */
 export function spendNano(sql: SqlStorage, from: string, to: string): number {
   const row = sql
@@ -101,12 +137,10 @@ export function spendNano(sql: SqlStorage, from: string, to: string): number {
 /** `daily` columns behind each summed field of a usage row. */
 const SUMS: Record<(typeof COUNT_FIELDS)[number], string> = {
   requests: "requests",
-  accepted: "CASE WHEN outcome = 'accepted' THEN requests ELSE 0 END",
-  rejected: "CASE WHEN outcome = 'rejected' THEN requests ELSE 0 END",
-  early_exit: "CASE WHEN outcome = 'early_exit' THEN requests ELSE 0 END",
-  client_abort: "CASE WHEN outcome = 'client_abort' THEN requests ELSE 0 END",
-  upstream_error: "CASE WHEN outcome = 'upstream_error' THEN requests ELSE 0 END",
-  budget_denied: "CASE WHEN outcome = 'budget_denied' THEN requests ELSE 0 END",
+  // One count per outcome, from the outcome list, so a new outcome gets its column with no other change.
+  ...(Object.fromEntries(
+    OUTCOMES.map((outcome) => [outcome, `CASE WHEN outcome = '${outcome}' THEN requests ELSE 0 END`]),
+  ) as Record<(typeof OUTCOMES)[number], string>),
   prompt_tokens: "prompt_tokens",
   completion_tokens: "completion_tokens",
   estimated_saved_tokens: "saved_tokens",
@@ -145,4 +179,37 @@ export function queryUsage(
     for (const field of COUNT_FIELDS) out[field] = Number(row[field]);
     return out;
   });
+}
+
+/** One row of the `requests` table as stored (costs in nano-USD, `packs` as its JSON text). */
+export type StoredRequest = {
+  request_id: string;
+  time: string;
+  day: string;
+  model: string;
+  task: string | null;
+  adapter: string | null;
+  packs: string;
+  outcome: string;
+  rule: string | null;
+  prompt_tokens: number;
+  completion_tokens: number;
+  saved_tokens: number | null;
+  saved_method: string;
+  cost_nano_usd: number | null;
+  saved_cost_nano_usd: number | null;
+  key_id: string | null;
+  counted_by: string | null;
+  route: string | null;
+  saved_p10: number | null;
+  saved_p90: number | null;
+  saved_samples: number | null;
+  saved_upper_bound: number | null;
+  saved_cost_p10_nano_usd: number | null;
+  saved_cost_p90_nano_usd: number | null;
+};
+
+/** The `limit` most recent requests, newest first. */
+export function recentRequests(sql: SqlStorage, limit: number): StoredRequest[] {
+  return sql.exec<StoredRequest>("SELECT * FROM requests ORDER BY time DESC, request_id DESC LIMIT ?", limit).toArray();
 }

@@ -1,11 +1,22 @@
 import { DurableObject } from "cloudflare:workers";
 import { err, ok, type Result } from "../engine/result";
-import { checkBudget, periods, type BudgetDenial, type BudgetLimits } from "./budget";
+import { checkBudget, periods, RESERVATION_TTL_MS, type BudgetDenial, type BudgetLimits } from "./budget";
 import { nanoToUsd } from "./pricing";
 import type { MeterRecord } from "./record";
 import { addObservation, loadHistory } from "../savings/history-store";
 import type { HistorySnapshot, SavingsObservation } from "../savings/types";
-import { insertRecord, migrate, queryUsage, spendNano } from "./store";
+import {
+  expireReservations,
+  insertRecord,
+  migrate,
+  queryUsage,
+  recentRequests,
+  reserve,
+  reservedNano,
+  settle,
+  spendNano,
+  type StoredRequest,
+} from "./store";
 import type { MeterGroup, UsageRow } from "./usage";
 
 /** What `admit` needs: the limits, and the request to record as `budget_denied` if it is refused. */
@@ -13,14 +24,17 @@ export interface AdmitRequest {
   limits: BudgetLimits;
   /** Recorded (with zero tokens and cost) when the request is refused. */
   record: MeterRecord;
+  /** What the request may cost (nano-USD), reserved when it is admitted until its row replaces it. */
+  reserveNano?: number;
 }
 
 /**
- * One team's meter: a SQLite-backed Durable Object holding a row per request and daily rollups (see
- * `schema.ts`), and the team's savings history (`src/savings/history-store.ts`). The budget check and every
- * spend update run in this single-threaded object, each in one synchronous transaction, so a check always sees
- * every finished request and no update is lost. Requests without a team key keep their savings history in the
- * instances named by `anonymousMeter` (`src/savings/history.ts`), which hold no request rows.
+ * One team's meter: a SQLite-backed Durable Object holding a row per request, daily rollups, the reservations of
+ * running requests (see `schema.ts`) and the team's savings history (`src/savings/history-store.ts`). The budget
+ * check and every spend update run in this single-threaded object, each in one synchronous transaction, so a check
+ * always sees every finished request and every reservation, and no update is lost. Requests without a team key
+ * keep their savings history in the instances named by `anonymousMeter` (`src/savings/history.ts`), which hold
+ * no request rows.
  */
 export class TeamMeter extends DurableObject {
   constructor(ctx: DurableObjectState, env: Cloudflare.Env) {
@@ -29,17 +43,24 @@ export class TeamMeter extends DurableObject {
   }
 
   /**
-   * Stores a finished request and, in the same transaction, adds what it observed to the savings history.
-   * Returns false when its request id was already stored (then it teaches nothing twice either).
+   * Stores a finished request in place of its reservation and, in the same transaction, adds what it observed to
+   * the savings history. Returns false when its request id was already stored (then it teaches nothing twice).
    */
   record(record: MeterRecord): boolean {
     const sql = this.ctx.storage.sql;
     return this.ctx.storage.transactionSync(() => {
       const { observed, ...row } = record;
+      settle(sql, record.requestId);
       if (!insertRecord(sql, row)) return false;
       if (observed) addObservation(sql, observed, record.time);
       return true;
     });
+  }
+
+  /** Drops the reservation of a request that ended without a row (refused after admission, before forwarding). */
+  release(requestId: string): void {
+    const sql = this.ctx.storage.sql;
+    this.ctx.storage.transactionSync(() => settle(sql, requestId));
   }
 
   /** What the savings model has learned for a request's key (model and scope) and its model. */
@@ -56,23 +77,38 @@ export class TeamMeter extends DurableObject {
   }
 
   /**
-   * Admits a request unless the team's spend has reached a limit; a refused request is recorded as
-   * `budget_denied` in the same transaction.
+   * Admits a request unless the team's committed spend (recorded costs and live reservations) has reached a
+   * limit, and reserves its estimate; a refused request is recorded as `budget_denied`. One transaction.
    */
   admit(request: AdmitRequest): Result<{ day_usd: number; month_usd: number }, BudgetDenial> {
     const sql = this.ctx.storage.sql;
     return this.ctx.storage.transactionSync(() => {
       const now = new Date(request.record.time);
       const bounds = periods(now);
+      expireReservations(sql, now.getTime());
       const spend = {
         dayNano: spendNano(sql, bounds.day, bounds.day),
+        dayReservedNano: reservedNano(sql, bounds.day, bounds.day),
         monthNano: spendNano(sql, bounds.monthStart, bounds.day),
+        monthReservedNano: reservedNano(sql, bounds.monthStart, bounds.day),
       };
       const denial = checkBudget(request.limits, spend, now);
-      if (!denial) return ok({ day_usd: nanoToUsd(spend.dayNano), month_usd: nanoToUsd(spend.monthNano) });
-      insertRecord(sql, { ...request.record, outcome: "budget_denied" });
-      return err(denial);
+      if (denial) {
+        insertRecord(sql, { ...request.record, outcome: "budget_denied" });
+        return err(denial);
+      }
+      const amount = request.reserveNano ?? 0;
+      if (amount > 0) reserve(sql, request.record.requestId, bounds.day, amount, now.getTime() + RESERVATION_TTL_MS);
+      return ok({
+        day_usd: nanoToUsd(spend.dayNano + spend.dayReservedNano),
+        month_usd: nanoToUsd(spend.monthNano + spend.monthReservedNano),
+      });
     });
+  }
+
+  /** The `limit` most recent request rows, newest first. */
+  requests(limit: number): StoredRequest[] {
+    return recentRequests(this.ctx.storage.sql, limit);
   }
 
   /** Usage over UTC days `from`..`to`, grouped by one or two dimensions. */

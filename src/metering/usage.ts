@@ -31,7 +31,9 @@ export interface UsageRow {
   early_exit: number;
   client_abort: number;
   upstream_error: number;
+  incomplete: number;
   budget_denied: number;
+  forwarded: number;
   prompt_tokens: number;
   completion_tokens: number;
   estimated_saved_tokens: number;
@@ -53,7 +55,9 @@ export const COUNT_FIELDS = [
   "early_exit",
   "client_abort",
   "upstream_error",
+  "incomplete",
   "budget_denied",
+  "forwarded",
   "prompt_tokens",
   "completion_tokens",
   "estimated_saved_tokens",

@@ -1,8 +1,14 @@
+/**
+ * The upstream waits inflight bounds: its response headers, a body that is not a stream (an error body, a non-SSE
+ * answer), progress in a stream, and the request as a whole.
+ */
+export type UpstreamWait = "headers" | "body" | "idle" | "total";
+
 /** Why inflight aborted the upstream request; accounting tells outcomes apart by it. */
 export type AbortReason =
   | { kind: "rule"; action: "reject" | "exit"; rule: string }
   | { kind: "client_disconnect" }
-  | { kind: "idle_timeout"; ms: number }
+  | { kind: "timeout"; wait: UpstreamWait; ms: number }
   | { kind: "malformed_upstream"; detail: string }
   | { kind: "upstream_error" }
   | { kind: "choices_done" };

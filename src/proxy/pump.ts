@@ -1,38 +1,62 @@
 import type { Frame, Session } from "./session";
 import { createSseReader, type SseItem } from "./sse-reader";
 import { UpstreamAbort } from "./abort";
+import type { Deadline } from "./wait-timer";
 
 const encoder = new TextEncoder();
 
-class IdleTimeout extends Error {
-  constructor(readonly ms: number) {
-    super(`no data from the upstream for ${ms} ms`);
+/** How long a stream may go on: `idleMs` without progress, and until `deadline` (the request's total limit). */
+export interface StreamLimits {
+  idleMs: number;
+  deadline?: Deadline;
+}
+
+class StreamTimeout extends Error {
+  constructor(
+    readonly wait: "idle" | "total",
+    readonly ms: number,
+  ) {
+    super(wait === "idle" ? `no progress from the upstream for ${ms} ms` : `the request took longer than ${ms} ms`);
   }
 }
 
 /**
- * Reads the upstream, failing once `idleMs` pass without data. One timer per stream that re-arms itself from the
- * time of the last data, rather than a timer and a race per read: reads are the hot path, one per upstream chunk.
+ * Reads the upstream, failing once `idleMs` pass without progress (the pump calls `touch` when the session made
+ * some: bytes alone, such as keep-alive comments or empty deltas, do not count) or the deadline passes. One timer
+ * per stream that re-arms itself from the time of the last progress, rather than a timer and a race per read:
+ * reads are the hot path, one per upstream chunk.
  */
-function createIdleReader(reader: ReadableStreamDefaultReader<Uint8Array>, idleMs: number) {
+function createWatchedReader(reader: ReadableStreamDefaultReader<Uint8Array>, limits: StreamLimits) {
+  const { idleMs, deadline } = limits;
   let last = Date.now();
-  let idled = false;
+  let fired: StreamTimeout | undefined;
+  const wait = (now: number) => Math.max(0, Math.min(idleMs - (now - last), deadline ? deadline.at - now : idleMs));
   let timer: ReturnType<typeof setTimeout> | undefined = setTimeout(function check() {
-    const quiet = Date.now() - last;
-    if (quiet < idleMs) {
-      timer = setTimeout(check, idleMs - quiet);
+    const now = Date.now();
+    if (deadline && now >= deadline.at) fired = new StreamTimeout("total", deadline.ms);
+    else if (now - last >= idleMs) fired = new StreamTimeout("idle", idleMs);
+    if (!fired) {
+      timer = setTimeout(check, wait(now));
       return;
     }
-    idled = true;
     // Cancelling settles the pending read, which `read` then reports as the timeout.
-    reader.cancel(new IdleTimeout(idleMs)).catch(() => undefined);
-  }, idleMs);
+    reader.cancel(fired).catch(() => undefined);
+  }, wait(Date.now()));
   return {
     async read(): Promise<ReadableStreamReadResult<Uint8Array>> {
-      const result = await reader.read();
-      if (idled) throw new IdleTimeout(idleMs);
-      last = Date.now();
+      let result: ReadableStreamReadResult<Uint8Array>;
+      try {
+        result = await reader.read();
+      } catch (error) {
+        // workerd settles the pending read of a cancelled fetch body with an error of its own, not `fired`.
+        throw fired ?? error;
+      }
+      if (fired) throw fired;
       return result;
+    },
+    /** The stream made progress: the no-progress clock starts again. */
+    touch() {
+      last = Date.now();
     },
     stop() {
       clearTimeout(timer);
@@ -46,9 +70,9 @@ function createIdleReader(reader: ReadableStreamDefaultReader<Uint8Array>, idleM
  * resulting frames handed to `write`. Returns when the session is over (the upstream is then aborted by the
  * session) or the upstream ends.
  */
-export function createPump(upstream: ReadableStream<Uint8Array>, session: Session, idleMs: number) {
+export function createPump(upstream: ReadableStream<Uint8Array>, session: Session, limits: StreamLimits) {
   const reader = upstream.getReader();
-  const idle = createIdleReader(reader, idleMs);
+  const idle = createWatchedReader(reader, limits);
   const sse = createSseReader();
   let finished = false;
 
@@ -83,8 +107,12 @@ export function createPump(upstream: ReadableStream<Uint8Array>, session: Sessio
             return { frames: [], end: true };
           }
           const frames =
-            error instanceof IdleTimeout
-              ? session.upstreamFailed(error.message, { kind: "idle_timeout", ms: error.ms })
+            error instanceof StreamTimeout
+              ? session.upstreamFailed(
+                  error.message,
+                  { kind: "timeout", wait: error.wait, ms: error.ms },
+                  "upstream_timeout",
+                )
               : session.upstreamFailed(
                   error instanceof UpstreamAbort
                     ? error.message
@@ -98,7 +126,9 @@ export function createPump(upstream: ReadableStream<Uint8Array>, session: Sessio
           close();
           return { frames, end: true };
         }
+        const before = session.progress;
         const frames = handleAll(sse.feed(result.value));
+        if (session.progress !== before) idle.touch();
         if (session.done) {
           close();
           return { frames, end: true };

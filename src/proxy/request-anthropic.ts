@@ -1,24 +1,27 @@
 import { z } from "zod";
 import type { RequestContext } from "../engine/types";
 import type { ParsedRequest } from "./request";
+import { anthropicContent, anthropicSystem, tooDeep } from "./request-content";
 import { contentText, notAnObject, requestIssue, estimatePromptTokens } from "./request-text";
 
-const MessageSchema = z.looseObject({ role: z.string(), content: z.unknown() });
+const MessageSchema = z.looseObject({ role: z.string(), content: z.unknown() }).superRefine(anthropicContent);
 const JsonFormatSchema = z.looseObject({ type: z.string(), schema: z.unknown().optional() }).nullish();
 const ToolSchema = z.looseObject({ name: z.string(), input_schema: z.unknown().optional() });
 
 /** An Anthropic Messages request (`POST /v1/messages`): the fields inflight reads; the rest goes upstream as it is. */
-export const MessagesRequestSchema = z.looseObject({
-  model: z.string(),
-  max_tokens: z.number().int().positive(),
-  messages: z.array(MessageSchema).min(1, "messages must hold at least one message"),
-  system: z.unknown().optional(),
-  stream: z.boolean().nullish(),
-  tools: z.array(ToolSchema).nullish(),
-  /** Structured outputs; `output_format` is the beta's older spelling. */
-  output_config: z.looseObject({ format: JsonFormatSchema }).nullish(),
-  output_format: JsonFormatSchema,
-});
+export const MessagesRequestSchema = z
+  .looseObject({
+    model: z.string(),
+    max_tokens: z.number().int().positive(),
+    messages: z.array(MessageSchema).min(1, "messages must hold at least one message"),
+    system: z.unknown().optional(),
+    stream: z.boolean().nullish(),
+    tools: z.array(ToolSchema).nullish(),
+    /** Structured outputs; `output_format` is the beta's older spelling. */
+    output_config: z.looseObject({ format: JsonFormatSchema }).nullish(),
+    output_format: JsonFormatSchema,
+  })
+  .superRefine(anthropicSystem);
 
 /**
  * Validates a Messages request (`model`, `max_tokens` and `messages` are required, as Anthropic requires them)
@@ -29,6 +32,8 @@ export function parseMessagesRequest(
   raw: unknown,
 ): { ok: true; value: ParsedRequest } | { ok: false; error: { message: string; param: string | null } } {
   if (typeof raw !== "object" || raw === null || Array.isArray(raw)) return { ok: false, error: notAnObject };
+  const deep = tooDeep(raw);
+  if (deep) return { ok: false, error: deep };
   const parsed = MessagesRequestSchema.safeParse(raw);
   if (!parsed.success) return { ok: false, error: requestIssue(parsed.error, raw) };
   const request = parsed.data;

@@ -1,14 +1,17 @@
 import { z } from "zod";
 import type { RequestContext } from "../engine/types";
 import type { ParsedRequest } from "./request";
+import { responsesItem, tooDeep } from "./request-content";
 import { contentText, notAnObject, requestIssue, estimatePromptTokens } from "./request-text";
 
-const InputItemSchema = z.looseObject({
-  type: z.string().optional(),
-  role: z.string().optional(),
-  content: z.unknown().optional(),
-  output: z.unknown().optional(),
-});
+const InputItemSchema = z
+  .looseObject({
+    type: z.string().optional(),
+    role: z.string().optional(),
+    content: z.unknown().optional(),
+    output: z.unknown().optional(),
+  })
+  .superRefine(responsesItem);
 const FormatSchema = z.looseObject({ type: z.string(), schema: z.unknown().optional() });
 const ToolSchema = z.looseObject({
   type: z.string(),
@@ -25,6 +28,13 @@ export const ResponsesRequestSchema = z.looseObject({
   max_output_tokens: z.number().int().positive().nullish(),
   text: z.looseObject({ format: FormatSchema.nullish() }).nullish(),
   tools: z.array(ToolSchema).nullish(),
+  /**
+   * A background response keeps generating (and billing) after inflight cuts its stream, and only a separate
+   * cancel call stops it: inflight could not enforce anything on it, so it refuses it.
+   */
+  background: z
+    .literal(false, { error: "inflight cannot cut off a background response; omit it or set false" })
+    .nullish(),
 });
 
 /**
@@ -35,6 +45,8 @@ export function parseResponsesRequest(
   raw: unknown,
 ): { ok: true; value: ParsedRequest } | { ok: false; error: { message: string; param: string | null } } {
   if (typeof raw !== "object" || raw === null || Array.isArray(raw)) return { ok: false, error: notAnObject };
+  const deep = tooDeep(raw);
+  if (deep) return { ok: false, error: deep };
   const parsed = ResponsesRequestSchema.safeParse(raw);
   if (!parsed.success) return { ok: false, error: requestIssue(parsed.error, raw) };
   const request = parsed.data;

@@ -5,17 +5,26 @@ const isObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === "object" && value !== null && !Array.isArray(value);
 
 /**
+ * How deep `contentText` follows nested parts. Bodies are refused past `MAX_JSON_DEPTH` before this runs; the
+ * bound keeps the walk safe on its own.
+ */
+const MAX_CONTENT_DEPTH = 32;
+
+/**
  * The text of a message's content in the Responses and Anthropic shapes: a string, or parts whose `text` (or, for
  * tool results, nested `content` / `output`) holds text. Images and other non-text parts count for nothing.
  */
-export function contentText(content: unknown): string {
+export function contentText(content: unknown, depth = 0): string {
   if (typeof content === "string") return content;
-  if (!Array.isArray(content)) return "";
+  if (!Array.isArray(content) || depth >= MAX_CONTENT_DEPTH) return "";
   const texts: string[] = [];
   for (const part of content) {
     if (typeof part === "string") texts.push(part);
     else if (isObject(part)) {
-      const text = typeof part.text === "string" ? part.text : contentText(part.content) || contentText(part.output);
+      const text =
+        typeof part.text === "string"
+          ? part.text
+          : contentText(part.content, depth + 1) || contentText(part.output, depth + 1);
       if (text) texts.push(text);
     }
   }
@@ -45,4 +54,21 @@ const REPLY_PRIMING = 3;
 /** Estimated prompt tokens of chat-style input: each message's text plus its framing. */
 export function estimatePromptTokens(messages: readonly string[]): number {
   return messages.reduce((sum, text) => sum + estimateTokens(text) + TOKENS_PER_MESSAGE, REPLY_PRIMING);
+}
+
+/**
+ * Estimated tokens of an embeddings or moderations `input`: a string, strings, token ids (one token each),
+ * arrays of token ids, or parts with `text`. Anything else counts for nothing.
+ */
+export function estimateInputTokens(input: unknown): number {
+  if (typeof input === "string") return estimateTokens(input);
+  if (!Array.isArray(input)) return 0;
+  let tokens = 0;
+  for (const item of input) {
+    if (typeof item === "string") tokens += estimateTokens(item);
+    else if (typeof item === "number") tokens += 1;
+    else if (Array.isArray(item)) tokens += item.length;
+    else if (isObject(item) && typeof item.text === "string") tokens += estimateTokens(item.text);
+  }
+  return tokens;
 }

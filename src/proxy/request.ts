@@ -2,9 +2,10 @@ import { z } from "zod";
 import { estimateTokens } from "../engine/tokens";
 import type { RequestContext } from "../engine/types";
 import type { CompletionKind } from "../formats/chat";
+import { chatContent, tooDeep } from "./request-content";
 import { contentText, estimatePromptTokens, notAnObject, requestIssue } from "./request-text";
 
-const MessageSchema = z.looseObject({ role: z.string(), content: z.unknown().optional() });
+const MessageSchema = z.looseObject({ role: z.string(), content: z.unknown().optional() }).superRefine(chatContent);
 const StreamOptionsSchema = z.looseObject({ include_usage: z.boolean().optional() }).nullish();
 const ResponseFormatSchema = z
   .looseObject({
@@ -56,6 +57,8 @@ export function parseCompletionRequest(
   raw: unknown,
 ): { ok: true; value: ParsedRequest } | { ok: false; error: { message: string; param: string | null } } {
   if (typeof raw !== "object" || raw === null || Array.isArray(raw)) return { ok: false, error: notAnObject };
+  const deep = tooDeep(raw);
+  if (deep) return { ok: false, error: deep };
   const schema = kind === "chat" ? ChatRequestSchema : CompletionRequestSchema;
   const parsed = schema.safeParse(raw);
   if (!parsed.success) return { ok: false, error: requestIssue(parsed.error, raw) };

@@ -2,11 +2,12 @@ import type { EventSourceMessage } from "eventsource-parser";
 import type { CompiledPack } from "../engine/compile";
 import { createInspection, type Rejection, type StreamKey, type Verdict } from "../engine/inspection";
 import type { RequestContext } from "../engine/types";
-import type { Frame, InflightUsage, Outcome, Reading, Usage, WireFormat } from "../formats/types";
+import type { FailureCode, Frame, InflightUsage, Outcome, Reading, Usage, WireFormat } from "../formats/types";
 import { createSavingsTracker } from "../savings/tracker";
-import type { HistorySnapshot, SavingsObservation } from "../savings/types";
+import { ALREADY_GENERATED, type HistorySnapshot, type SavingsObservation } from "../savings/types";
 import type { AbortReason } from "./abort";
 import { formatEvent, type SseItem } from "./sse-reader";
+import { checkUpstreamUsage } from "./usage-check";
 
 export type { Frame, InflightUsage, Outcome } from "../formats/types";
 
@@ -66,23 +67,43 @@ export function createSession(options: SessionOptions) {
   let done = false;
   let outcome: Outcome = "accepted";
   let stopped: Verdict | undefined;
+  /** Events that moved the response on (text, a tool call starting, an output finishing): the idle clock's input. */
+  let progress = 0;
+  /** Outputs the upstream itself finished, and whether it ended them all at once (Anthropic's stop reason). */
+  const upstreamFinished = new Set<number>();
+  let stoppedAll = false;
+  /** The upstream answered with a whole JSON body: everything was generated (and billed) before inflight saw it. */
+  let whole = false;
+
+  /** Completion tokens generated so far: inflight's count, or a running upstream count that passes the check. */
+  const generatedSoFar = () => {
+    const running =
+      upstreamUsage !== undefined && checkUpstreamUsage(upstreamUsage, 0) === undefined ? upstreamUsage : undefined;
+    return Math.max(inspection.tokens(), running?.completion_tokens ?? 0);
+  };
 
   const usage = (): InflightUsage => {
-    const trusted = upstreamUsage !== undefined && usageIsFinal && outcome === "accepted";
-    const counted = Math.max(inspection.tokens(), upstreamUsage?.completion_tokens ?? 0);
-    const completion = trusted ? upstreamUsage!.completion_tokens : counted;
-    const prompt = upstreamUsage?.prompt_tokens ?? options.promptTokensEstimate;
+    const counted = inspection.tokens();
+    // A running count (before the final one) may lag the text, so only a final count is held against inflight's.
+    const refused =
+      upstreamUsage !== undefined &&
+      checkUpstreamUsage(upstreamUsage, usageIsFinal || whole ? counted : 0) !== undefined;
+    const reported = refused ? undefined : upstreamUsage;
+    const trusted = reported !== undefined && (whole || (usageIsFinal && outcome === "accepted"));
+    const completion = trusted ? reported.completion_tokens : Math.max(counted, reported?.completion_tokens ?? 0);
+    const prompt = reported?.prompt_tokens ?? options.promptTokensEstimate;
     const exitObserved = outcome === "accepted" ? savings.exitObserved(inspection) : undefined;
     return {
-      ...(trusted ? upstreamUsage : {}),
+      ...(trusted ? reported : {}),
       prompt_tokens: prompt,
       completion_tokens: completion,
       total_tokens: prompt + completion,
       inflight: {
         request_id: options.requestId,
         outcome,
-        counted_by: trusted ? "upstream" : "inflight",
-        saved_estimate: savings.estimate(),
+        counted_by: trusted ? "upstream" : refused ? "inflight_upstream_invalid" : "inflight",
+        // A whole answer was generated in full before a rule could stop it: nothing was saved.
+        saved_estimate: !whole ? savings.estimate() : verdicts.size > 0 ? ALREADY_GENERATED : null,
         packs: options.packs.map((pack) => pack.name),
         ...(inspection.flags.length > 0 ? { flags: [...inspection.flags] } : {}),
         ...(exitObserved ? { exit_observed: exitObserved } : {}),
@@ -122,7 +143,7 @@ export function createSession(options: SessionOptions) {
     stopped = verdict;
     const values = [...verdicts.values()];
     outcome = values.some((v) => v.action === "reject") ? "rejected" : "early_exit";
-    savings.cut(verdicts, inspection, Math.max(inspection.tokens(), upstreamUsage?.completion_tokens ?? 0));
+    savings.cut(verdicts, inspection, generatedSoFar());
     finishRequest({ kind: "rule", action: verdict.action, rule: verdict.rejection.rule });
     const allRejected = values.length === options.choices && values.every((v) => v.action === "reject");
     if (verdict.action === "reject" && options.mode === "error" && allRejected) {
@@ -179,16 +200,27 @@ export function createSession(options: SessionOptions) {
     if (ended.size >= options.choices && verdicts.size > 0) {
       // n > 1: the last open output finished normally after others were decided by rules.
       outcome = [...verdicts.values()].some((v) => v.action === "reject") ? "rejected" : "early_exit";
-      savings.cut(verdicts, inspection, Math.max(inspection.tokens(), upstreamUsage?.completion_tokens ?? 0));
+      savings.cut(verdicts, inspection, generatedSoFar());
       finishRequest({ kind: "choices_done" });
       frames.push(...releaseAll(), ...format.endNormally(undefined, usage(), options.clientWantsUsage));
     }
     return frames;
   };
 
+  /** Ends the request with an error frame: the upstream failed, or its stream ended before the response did. */
+  const fail = (message: string, code: FailureCode): Frame[] => {
+    // Held text never reaches the client: it did not pass its checkpoint, and the response is an error now.
+    held.length = 0;
+    return [format.failure(message, usage(), code)];
+  };
+
   return {
     get done() {
       return done;
+    },
+    /** Counts events that moved the response on; the pump re-arms its no-progress timer when it changes. */
+    get progress() {
+      return progress;
     },
     /** Handles one upstream SSE item; returns what to send the client now. */
     handle(item: SseItem): Frame[] {
@@ -208,7 +240,8 @@ export function createSession(options: SessionOptions) {
             { sse: formatEvent(item.event), payload: reading.body, error: { status: 502, body: reading.body } },
           ];
         case "done": {
-          if (reading.usage) {
+          // A whole answer's usage was booked up front; the events made from it carry running counts.
+          if (reading.usage && !whole) {
             upstreamUsage = reading.usage;
             usageIsFinal = true;
           }
@@ -218,27 +251,64 @@ export function createSession(options: SessionOptions) {
           return [...frames, ...releaseAll(), ...format.endNormally(item.event, usage(), options.clientWantsUsage)];
         }
         case "data":
-          if (reading.usage) {
+          if (reading.usage && !whole) {
             upstreamUsage = reading.usage.value;
             usageIsFinal = reading.usage.final;
           }
+          if (reading.texts.length > 0 || reading.finished.length > 0 || reading.progress) progress += 1;
+          for (const choice of reading.finished) upstreamFinished.add(choice);
+          if (reading.stopped) stoppedAll = true;
           return handleData(item.event, reading);
       }
     },
-    /** The upstream body ended. A stream that ends without its end event still gets its end-of-output checks. */
+    /**
+     * The upstream body ended cleanly. Without its end event the response is complete only if the upstream
+     * finished every output (a `finish_reason` each, or Anthropic's stop reason); otherwise it is `incomplete`,
+     * and its end-of-output checks do not run (the output did not end: a "missing answer" would blame the model).
+     */
     upstreamEnded(): Frame[] {
       if (done) return [];
+      const finished = stoppedAll || allOutputs().every((c) => upstreamFinished.has(c) || verdicts.has(c));
+      if (!finished) {
+        done = true;
+        outcome = "incomplete";
+        return fail(
+          "The upstream stream ended before the response was complete (no end event, and not every output finished).",
+          "incomplete_upstream_stream",
+        );
+      }
       const frames = endOutputs(allOutputs());
       if (done) return frames;
       done = true;
       return [...frames, ...releaseAll()];
     },
-    /** The upstream broke mid-stream (bad data, network error, idle timeout): end with a clear error event. */
-    upstreamFailed(detail: string, reason: AbortReason = { kind: "malformed_upstream", detail }): Frame[] {
+    /**
+     * The upstream failed (bad data, network error, a timeout, an HTTP error): end with a clear error event.
+     * `code` says how (`upstream_timeout` for a wait that ran out).
+     */
+    upstreamFailed(
+      detail: string,
+      reason: AbortReason = { kind: "malformed_upstream", detail },
+      code: FailureCode = "malformed_upstream_stream",
+    ): Frame[] {
       if (done) return [];
       outcome = "upstream_error";
       finishRequest(reason);
-      return [format.failure(`The upstream stream broke off: ${detail}`, usage())];
+      return fail(
+        code === "upstream_timeout" ? `The upstream timed out: ${detail}` : `The upstream stream broke off: ${detail}`,
+        code,
+      );
+    },
+    /**
+     * The upstream answered with a whole JSON body rather than a stream: its events follow, and its usage (if it
+     * sent one) is the final count whatever the outcome, since the provider generated everything already.
+     */
+    wholeBody(reported?: Usage): void {
+      whole = true;
+      if (reported) {
+        upstreamUsage = reported;
+        usageIsFinal = true;
+      }
     },
     /** The client went away: nothing more is sent; the caller aborts the upstream. */
     clientGone(): void {

@@ -44,8 +44,15 @@ export function upstreamHeaders(
   return headers;
 }
 
+/** Text from the upstream's side with anything shaped like a credential (a bearer token, a key) removed. */
+export function redactSecrets(text: string): string {
+  return text
+    .replace(/Bearer\s+\S+/gi, "Bearer [redacted]")
+    .replace(/\b(?:sk|ifk)[-_][A-Za-z0-9_-]{8,}/gi, "[redacted]");
+}
+
 /** A short, secret-free description of a fetch failure. */
 export function describeFetchError(error: unknown): string {
   const message = error instanceof Error ? error.message : String(error);
-  return message.replace(/Bearer\s+\S+/gi, "Bearer [redacted]").slice(0, 200);
+  return redactSecrets(message).slice(0, 200);
 }

@@ -6,7 +6,8 @@ import { z } from "zod";
  * that follows an answer, learned from streams that were let run past it (`exit_tail_*`). `*_history` rests on
  * the request's own key (model and task or packs), `*_model_history` on the model's history across keys, and
  * `*_prior` on the documented prior alone (too little history). `mixed`: the choices of an n > 1 request were
- * cut by verdicts of different kinds. docs/metering.md describes each.
+ * cut by verdicts of different kinds. `already_generated`: a rule cut an answer the upstream had sent whole
+ * (it ignored `stream: true`), so nothing was saved. docs/metering.md describes each.
  */
 export const SAVED_METHODS = [
   "loop_to_max_tokens",
@@ -18,6 +19,7 @@ export const SAVED_METHODS = [
   "exit_tail_model_history",
   "exit_tail_prior",
   "mixed",
+  "already_generated",
 ] as const;
 export type SavedMethod = (typeof SAVED_METHODS)[number];
 
@@ -35,6 +37,16 @@ export const SavedEstimateSchema = z.strictObject({
   upper_bound: z.number().int().nonnegative().nullable(),
 });
 export type SavedEstimate = z.infer<typeof SavedEstimateSchema>;
+
+/** The estimate of a rule's cut of a whole answer: generated, and billed, before inflight saw it. */
+export const ALREADY_GENERATED: SavedEstimate = {
+  completion_tokens: 0,
+  p10: 0,
+  p90: 0,
+  method: "already_generated",
+  samples: 0,
+  upper_bound: 0,
+};
 
 /** What the savings model has learned for one request's key, loaded from the team's meter. */
 export interface HistorySnapshot {

@@ -1,9 +1,14 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { call, admin } from "./app";
 import { vllmInput } from "./entries";
+import { fakeEngines, vllm } from "./fakes";
 import { kv, resetRegistry } from "./kv";
 
-beforeEach(resetRegistry);
+beforeEach(async () => {
+  await resetRegistry();
+  // Disabling and deleting an adapter unloads it from its engine.
+  fakeEngines({ "vllm.test": vllm({ base: "meta-llama/Llama-3.1-8B-Instruct" }) }, []);
+});
 afterEach(() => {
   vi.restoreAllMocks();
 });
@@ -91,5 +96,68 @@ describe("admin routes for adapters", () => {
     });
     expect((await admin("POST", "/adapters/missing/disable")).status).toBe(404);
     expect((await admin("DELETE", "/adapters/missing")).status).toBe(404);
+  });
+});
+
+describe("registering only what inflight can send", () => {
+  it("refuses an adapter naming a secret the Worker does not have, naming the secret and never a value", async () => {
+    const backend = { kind: "vllm", baseUrl: "http://vllm.test/v1", apiKeySecret: "ADAPTER_KEY_MISSING" } as const;
+    const res = await admin("POST", "/adapters", vllmInput({ backend }));
+    expect(res.status).toBe(400);
+    expect(await res.json()).toEqual({
+      error: {
+        message:
+          "The secret ADAPTER_KEY_MISSING named in backend.apiKeySecret is not set on this Worker: set it first (wrangler secret put ADAPTER_KEY_MISSING).",
+        type: "invalid_request_error",
+        code: "adapter_secret_missing",
+        param: "backend.apiKeySecret",
+      },
+    });
+    expect(await kv.get("adapter:sql-lora")).toBeNull();
+    const lorax = { kind: "lorax", baseUrl: "http://lorax.test/v1", downloadTokenSecret: "ADAPTER_KEY_NOPE" } as const;
+    expect(await (await admin("POST", "/adapters", vllmInput({ backend: lorax }))).json()).toMatchObject({
+      error: { code: "adapter_secret_missing", param: "backend.downloadTokenSecret" },
+    });
+  });
+
+  it("refuses to enable an adapter whose secret has gone since it was registered", async () => {
+    const backend = { kind: "vllm", baseUrl: "http://vllm.test/v1", apiKeySecret: "ADAPTER_KEY_VLLM" } as const;
+    await admin("POST", "/adapters", vllmInput({ backend, enabled: false }));
+    const res = await admin("POST", "/adapters/sql-lora/enable", undefined, { ADAPTER_KEY_VLLM: undefined });
+    expect(res.status).toBe(400);
+    expect(await res.json()).toMatchObject({
+      error: { code: "adapter_secret_missing", param: "backend.apiKeySecret" },
+    });
+    expect(await (await admin("GET", "/adapters/sql-lora")).json()).toMatchObject({ enabled: false, version: 1 });
+  });
+
+  it("refuses base URLs that would send the backend key where it must not go", async () => {
+    const post = (baseUrl: string, env: Record<string, unknown> = {}) =>
+      admin("POST", "/adapters", vllmInput({ backend: { kind: "vllm", baseUrl } }), env);
+    const refused = await post("http://vllm.example.com/v1");
+    expect(refused.status).toBe(400);
+    expect(await refused.json()).toMatchObject({
+      error: {
+        code: "invalid_adapter",
+        param: "backend.baseUrl",
+        message: expect.stringContaining("plain http would send the backend's key in clear"),
+      },
+    });
+    expect(
+      await (await post("http://169.254.169.254/v1", { ADAPTER_ALLOWED_HOSTS: "169.254.0.0/16" })).json(),
+    ).toMatchObject({
+      error: { param: "backend.baseUrl", message: expect.stringContaining("never allowed") },
+    });
+    expect(await (await post("https://127.0.0.1:8000/v1")).json()).toMatchObject({
+      error: { message: expect.stringContaining("ADAPTER_ALLOWED_HOSTS") },
+    });
+    expect((await post("http://127.0.0.1:8000/v1", { ADAPTER_ALLOWED_HOSTS: "127.0.0.1" })).status).toBe(201);
+  });
+
+  it("answers a malformed ADAPTER_ALLOWED_HOSTS with a configuration error, registering nothing", async () => {
+    const res = await admin("POST", "/adapters", vllmInput(), { ADAPTER_ALLOWED_HOSTS: "10.0.0.0/99" });
+    expect(res.status).toBe(500);
+    expect(await res.json()).toMatchObject({ error: { code: "invalid_configuration" } });
+    expect(await kv.get("adapter:sql-lora")).toBeNull();
   });
 });

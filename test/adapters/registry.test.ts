@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { createAdapterRegistry, REGISTRY_CACHE_TTL_MS } from "../../src/adapters/registry";
 import { AdapterInputSchema, type AdapterInput } from "../../src/adapters/schema";
+import { putTensor, TENSOR_PREFIX } from "../../src/adapters/tensor/store";
 import { entryOf, vllmInput } from "./entries";
 import { kv, resetRegistry } from "./kv";
 
@@ -101,5 +102,60 @@ describe("isolate cache", () => {
     expect(await r.forTask("text-to-sql")).toMatchObject({ value: { enabled: false } });
     await r.remove("sql-lora");
     expect(await r.forTask("text-to-sql")).toEqual({ ok: true, value: null });
+  });
+});
+
+describe("prompt tensors", () => {
+  const prompt = { id: "sql-prompt", virtualTokens: 4, hiddenSize: 8 };
+  const tensor = { sha256: "a".repeat(64), dtype: "float32" as const, shape: [4, 8] as [number, number], bytes: 1169 };
+  const expiry = async (sha256: string) =>
+    (await kv.list({ prefix: TENSOR_PREFIX })).keys.find((key) => key.name === TENSOR_PREFIX + sha256)?.expiration;
+
+  it("keeps the uploaded tensor across a replace that keeps the prompt's shape, and drops it otherwise", async () => {
+    const r = registry();
+    await r.put(fields({ prompt }), "create");
+    await putTensor(kv, tensor.sha256, new Uint8Array([1, 2, 3]));
+    expect(await r.setPromptTensor("sql-lora", tensor)).toMatchObject({
+      ok: true,
+      value: { version: 2, prompt: { tensor } },
+    });
+    expect(await r.put(fields({ prompt, packs: ["chat"] }), "replace")).toMatchObject({
+      value: { version: 3, prompt: { tensor } },
+    });
+    expect(await expiry(tensor.sha256)).toBeUndefined();
+    const reshaped = await r.put(fields({ prompt: { ...prompt, hiddenSize: 16 } }), "replace");
+    expect(reshaped.ok && reshaped.value.prompt).toEqual({ ...prompt, hiddenSize: 16, position: "system-start" });
+    // Isolates still serving the previous entry keep reading it until it expires.
+    expect(await kv.get(TENSOR_PREFIX + tensor.sha256)).not.toBeNull();
+    expect(await expiry(tensor.sha256)).toBeGreaterThan(Date.now() / 1000);
+  });
+
+  it("refuses a tensor written by hand, and an upload for an adapter without a prompt", async () => {
+    const r = registry();
+    await r.put(fields(), "create");
+    expect(await r.put(fields({ prompt: { ...prompt, tensor } }), "replace")).toEqual({
+      ok: false,
+      error: { reason: "prompt_tensor_given", id: "sql-lora" },
+    });
+    expect(await r.setPromptTensor("sql-lora", tensor)).toEqual({
+      ok: false,
+      error: { reason: "prompt_not_declared", id: "sql-lora" },
+    });
+  });
+
+  it("lets a deleted adapter's tensor expire only when no other adapter uses it", async () => {
+    const r = registry();
+    await putTensor(kv, tensor.sha256, new Uint8Array([1]));
+    for (const [id, task] of [
+      ["sql-lora", "text-to-sql"],
+      ["sql-lora-b", "sql-b"],
+    ]) {
+      await r.put(fields({ id, tasks: [task!], prompt }), "create");
+      await r.setPromptTensor(id!, tensor);
+    }
+    await r.remove("sql-lora");
+    expect(await expiry(tensor.sha256)).toBeUndefined();
+    await r.remove("sql-lora-b");
+    expect(await expiry(tensor.sha256)).toBeGreaterThan(Date.now() / 1000);
   });
 });

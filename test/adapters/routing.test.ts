@@ -1,78 +1,16 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { createAdapterRegistry } from "../../src/adapters/registry";
-import { AdapterInputSchema, type AdapterInput } from "../../src/adapters/schema";
 import { chatFrames, dataEvents } from "../helpers/fake-upstream";
 import { call, chat, teamApp } from "./app";
-import { fakeEngines, lorax, openaiApi, sglang, tgi, vllm } from "./fake-engines";
+import { sglang, vllm } from "./fakes";
 import { kv, resetRegistry } from "./kv";
+import { BASE, engines, register, SQL_PROMPT } from "./world";
 
-const BASE = "meta-llama/Llama-3.1-8B-Instruct";
-const SQL_PROMPT = "CREATE TABLE airports (icao VARCHAR, name VARCHAR)\nWrite a SQL query: the ICAO of Lilongwe?";
 const loop = ["Once upon a time. ", ...Array.from({ length: 60 }, () => "The cat sat on the mat again and again. ")];
-
-const adapters: AdapterInput[] = [
-  {
-    id: "sql-lora",
-    tasks: ["text-to-sql"],
-    backend: { kind: "vllm", baseUrl: "http://vllm.test/v1", apiKeySecret: "ADAPTER_KEY_VLLM" },
-    baseModel: BASE,
-    lora: { name: "sql-lora", source: "/adapters/sql-lora", rank: 16 },
-    prompt: { id: "sql-prompt-v2", virtualTokens: 20, source: "/adapters/sql-lora/prompt" },
-    packs: ["chat"],
-  },
-  {
-    id: "sum-lora",
-    tasks: ["summarize"],
-    backend: { kind: "sglang", baseUrl: "http://sglang.test/v1" },
-    baseModel: BASE,
-    lora: { name: "sum", source: "/adapters/sum", rank: 8 },
-  },
-  {
-    id: "classify-lora",
-    tasks: ["classify"],
-    backend: { kind: "lorax", baseUrl: "http://lorax.test/v1", adapterSource: "local" },
-    baseModel: BASE,
-    lora: { name: "classify", source: "/data/adapters/classify", rank: 8 },
-  },
-  {
-    id: "extract-lora",
-    tasks: ["extract"],
-    backend: { kind: "tgi", baseUrl: "http://tgi.test/v1" },
-    baseModel: BASE,
-    lora: { name: "acme/extract-lora", source: "acme/extract-lora", rank: 8 },
-  },
-  {
-    id: "plain",
-    tasks: ["general"],
-    backend: { kind: "openai", baseUrl: "http://openai.test/v1" },
-    baseModel: "gpt-plain",
-  },
-];
-
-function engines(
-  overrides: Partial<Record<string, Parameters<typeof fakeEngines>[0][string]>> = {},
-  frames = chatFrames(["SELECT icao FROM airports;"]),
-) {
-  const vllmEngine = vllm({ base: BASE, loadable: { "sql-lora": "/adapters/sql-lora" } });
-  const hosts = {
-    "vllm.test": vllmEngine,
-    "sglang.test": sglang({ base: BASE, loras: ["sum"] }),
-    "lorax.test": lorax(),
-    "tgi.test": tgi({ adapters: ["acme/extract-lora"] }),
-    "openai.test": openaiApi({ models: ["gpt-plain"] }),
-    "upstream.test": openaiApi({ models: ["my-model"] }),
-    ...overrides,
-  };
-  return { logs: fakeEngines(hosts as Parameters<typeof fakeEngines>[0], frames), vllm: vllmEngine, hosts };
-}
 
 beforeEach(async () => {
   await resetRegistry();
-  const registry = createAdapterRegistry(kv);
-  for (const input of adapters) {
-    const put = await registry.put(AdapterInputSchema.parse(input), "create");
-    if (!put.ok) throw new Error(JSON.stringify(put.error));
-  }
+  await register();
 });
 afterEach(() => {
   vi.restoreAllMocks();
@@ -98,7 +36,7 @@ describe("choosing the task", () => {
       messages: [{ role: "user", content: SQL_PROMPT }],
     });
     expect(res.headers.get("x-inflight-adapter")).toBe(
-      "extract-lora; version=1; task=extract; by=metadata; engine=tgi",
+      "extract-lora; version=1; task=extract; by=metadata; engine=tgi; lora=unverified",
     );
     expect(logs["tgi.test"]!.streamed[0]!.body.metadata).toEqual({ user: "u1" });
   });
@@ -117,7 +55,7 @@ describe("choosing the task", () => {
     const { logs } = engines();
     const res = await chat({ messages: [{ role: "user", content: SQL_PROMPT }] });
     expect(res.headers.get("x-inflight-adapter")).toBe(
-      "sql-lora; version=1; task=text-to-sql; by=rule:sql-from-schema; engine=vllm; prompt=sql-prompt-v2",
+      "sql-lora; version=1; task=text-to-sql; by=rule:sql-from-schema; engine=vllm",
     );
     expect(logs["vllm.test"]!.streamed).toHaveLength(1);
   });
@@ -187,17 +125,17 @@ describe("what each engine is sent", () => {
     expect(request.headers.get("x-inflight-task")).toBeNull();
   });
 
-  it("SGLang: base:adapter as model, and no key when the entry names none", async () => {
+  it("SGLang: the adapter in lora_path with the base as model, and no key when the entry names none", async () => {
     const request = await sent("summarize", "sglang.test");
-    expect(request.body.model).toBe(`${BASE}:sum`);
+    expect(request.body).toMatchObject({ model: BASE, lora_path: "sum" });
     expect(request.headers.get("authorization")).toBeNull();
   });
 
-  it("LoRAX: the adapter id as model with its adapter_source", async () => {
-    expect((await sent("classify", "lorax.test")).body).toMatchObject({
-      model: "/data/adapters/classify",
-      adapter_source: "local",
-    });
+  it("LoRAX: the adapter id as model with its adapter_source, and no Authorization (LoRAX's download token)", async () => {
+    const request = await sent("classify", "lorax.test");
+    expect(request.body).toMatchObject({ model: "/data/adapters/classify", adapter_source: "local" });
+    expect(request.body).not.toHaveProperty("api_token");
+    expect(request.headers.get("authorization")).toBeNull();
   });
 
   it("TGI: the LORA_ADAPTERS id as model", async () => {
@@ -206,65 +144,6 @@ describe("what each engine is sent", () => {
 
   it("openai: the plain model", async () => {
     expect((await sent("general", "openai.test")).body.model).toBe("gpt-plain");
-  });
-});
-
-describe("vLLM adapters that are not loaded", () => {
-  it("loads the adapter once with load_lora_adapter before the first completion, then reuses it", async () => {
-    const { logs } = engines();
-    const first = await chat({}, { "x-inflight-task": "text-to-sql" });
-    expect(first.status).toBe(200);
-    const calls = logs["vllm.test"]!.requests.map((r) => `${r.method} ${r.path}`);
-    expect(calls).toEqual(["GET /v1/models", "POST /v1/load_lora_adapter", "POST /v1/chat/completions"]);
-    expect(logs["vllm.test"]!.requests[1]!.body).toEqual({ lora_name: "sql-lora", lora_path: "/adapters/sql-lora" });
-    expect(logs["vllm.test"]!.requests[1]!.headers.get("authorization")).toBe("Bearer sk-vllm-backend");
-    expect((await chat({}, { "x-inflight-task": "text-to-sql" })).status).toBe(200);
-    expect(logs["vllm.test"]!.requests.map((r) => r.path).slice(3)).toEqual(["/v1/chat/completions"]);
-  });
-
-  it("does not load an adapter the backend already lists", async () => {
-    const { logs, vllm } = engines();
-    vllm.loaded.add("sql-lora");
-    await chat({}, { "x-inflight-task": "text-to-sql" });
-    expect(logs["vllm.test"]!.requests.map((r) => r.path)).toEqual(["/v1/models", "/v1/chat/completions"]);
-  });
-
-  it("when vLLM answers that the adapter is not loaded, loads it once and retries the same request", async () => {
-    const { logs, vllm } = engines();
-    await chat({}, { "x-inflight-task": "text-to-sql" });
-    vllm.restart();
-    const retried = await chat({}, { "x-inflight-task": "text-to-sql" });
-    expect(retried.status).toBe(200);
-    expect(logs["vllm.test"]!.requests.map((r) => r.path).slice(3)).toEqual([
-      "/v1/chat/completions",
-      "/v1/models",
-      "/v1/load_lora_adapter",
-      "/v1/chat/completions",
-    ]);
-  });
-
-  it("passes vLLM's refusal on when the adapter cannot be loaded on retry", async () => {
-    const { vllm } = engines();
-    await chat({}, { "x-inflight-task": "text-to-sql" });
-    vllm.restart();
-    vllm.runtimeLoading = false;
-    const lost = await chat({}, { "x-inflight-task": "text-to-sql" });
-    expect(lost.status).toBe(404);
-    expect(await lost.json()).toMatchObject({ error: { message: "The model `sql-lora` does not exist." } });
-  });
-
-  it("answers 502 naming the adapter when vLLM cannot load it, and sends no completion", async () => {
-    const { logs } = engines({ "vllm.test": vllm({ base: BASE, runtimeLoading: false }) });
-    const res = await chat({}, { "x-inflight-task": "text-to-sql" });
-    expect(res.status).toBe(502);
-    expect(await res.json()).toMatchObject({
-      error: {
-        type: "upstream_error",
-        code: "adapter_load_failed",
-        message: expect.stringContaining('adapter "sql-lora"'),
-      },
-    });
-    expect(logs["vllm.test"]!.streamed).toHaveLength(0);
   });
 });
 
@@ -292,7 +171,7 @@ describe("disabled adapters and backends that are down", () => {
     expect(await down.json()).toMatchObject({
       error: { type: "upstream_error", code: "upstream_unreachable", message: expect.stringContaining("sglang.test") },
     });
-    (hosts as Record<string, unknown>)["sglang.test"] = sglang({ base: BASE, loras: ["sum"] });
+    hosts["sglang.test"] = sglang({ base: BASE, adapters: { sum: "/adapters/sum" } });
     const up = await chat({}, { "x-inflight-task": "summarize" });
     expect(up.status).toBe(200);
     expect(logs["sglang.test"]!.streamed).toHaveLength(1);
@@ -305,7 +184,7 @@ describe("disabled adapters and backends that are down", () => {
     expect(await down.json()).toMatchObject({
       error: { code: "upstream_unreachable", message: expect.stringContaining('adapter "sql-lora"') },
     });
-    (hosts as Record<string, unknown>)["vllm.test"] = vllm({ base: BASE });
+    hosts["vllm.test"] = vllm({ base: BASE });
     expect((await chat({}, { "x-inflight-task": "text-to-sql" })).status).toBe(200);
     expect(logs["vllm.test"]!.requests.map((r) => r.path)).toEqual([
       "/v1/models",
@@ -341,5 +220,51 @@ describe("validation on an adapter's stream", () => {
         outcome: "accepted",
       }),
     ]);
+  });
+});
+
+describe("entries that can no longer be sent as registered", () => {
+  it("answers a documented 503 naming the secret when it disappeared after registration, sending nothing", async () => {
+    const { logs } = engines();
+    const res = await chat({}, { "x-inflight-task": "text-to-sql" }, { ADAPTER_KEY_VLLM: undefined });
+    expect(res.status).toBe(503);
+    expect(await res.json()).toEqual({
+      error: {
+        message:
+          'Adapter "sql-lora" names the secret ADAPTER_KEY_VLLM, which is not set: set it (wrangler secret put ADAPTER_KEY_VLLM) or update the adapter.',
+        type: "server_error",
+        code: "adapter_secret_missing",
+        param: null,
+      },
+    });
+    expect(logs["vllm.test"]!.requests).toHaveLength(0);
+  });
+
+  it("refuses a backend ADAPTER_ALLOWED_HOSTS no longer allows, before its key goes anywhere", async () => {
+    const { logs } = engines();
+    const res = await chat({}, { "x-inflight-task": "text-to-sql" }, { ADAPTER_ALLOWED_HOSTS: "" });
+    expect(res.status).toBe(503);
+    expect(await res.json()).toMatchObject({
+      error: {
+        type: "server_error",
+        code: "adapter_backend_refused",
+        message: expect.stringContaining("plain http would send the backend's key in clear"),
+      },
+    });
+    expect(logs["vllm.test"]!.requests).toHaveLength(0);
+  });
+
+  it("serves an earlier release's SGLang entry with a prompt, labelled as not applied", async () => {
+    const { logs } = engines();
+    const stored = JSON.parse((await kv.get("adapter:sum-lora"))!);
+    const legacy = { ...stored, prompt: { id: "sum-prompt", virtualTokens: 10, source: "/adapters/sum/prompt" } };
+    await kv.put("adapter:sum-lora", JSON.stringify(legacy));
+    await kv.put("task:summarize", JSON.stringify(legacy));
+    const res = await chat({}, { "x-inflight-task": "summarize" });
+    expect(res.status).toBe(200);
+    expect(res.headers.get("x-inflight-adapter")).toBe(
+      "sum-lora; version=1; task=summarize; by=header; engine=sglang; prompt=sum-prompt:not-applied",
+    );
+    expect(logs["sglang.test"]!.streamed).toHaveLength(1);
   });
 });

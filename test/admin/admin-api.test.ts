@@ -153,8 +153,8 @@ describe("usage", () => {
     expect(res.headers.get("content-disposition")).toContain("usage-organisation-");
     const lines = text.trimEnd().split("\r\n");
     expect(lines[0]).toBe(
-      "model,requests,accepted,rejected,early_exit,client_abort,upstream_error,budget_denied,prompt_tokens," +
-        "completion_tokens,estimated_saved_tokens,estimated_saved_tokens_p10,estimated_saved_tokens_p90," +
+      "model,requests,accepted,rejected,early_exit,client_abort,upstream_error,incomplete,budget_denied,forwarded," +
+        "prompt_tokens,completion_tokens,estimated_saved_tokens,estimated_saved_tokens_p10,estimated_saved_tokens_p90," +
         "saved_upper_bound_tokens,unpriced_requests,cost_usd,estimated_saved_cost_usd," +
         "estimated_saved_cost_usd_p10,estimated_saved_cost_usd_p90",
     );

@@ -163,7 +163,11 @@ describe("streaming", () => {
     );
     const events = dataEvents(await (await post(chat({ stream: true }))).text()) as Record<string, any>[];
     expect(events.at(-1)).toMatchObject({
-      error: { type: "upstream_error", message: expect.stringContaining("no data from the upstream") },
+      error: {
+        type: "upstream_error",
+        code: "upstream_timeout",
+        message: expect.stringContaining("no progress from the upstream"),
+      },
     });
   });
 });

@@ -100,7 +100,13 @@ describe("budgets", () => {
     });
     expect(denied).toEqual({
       ok: false,
-      error: { period: "day", limit_usd: 0.0001, spend_usd: 0.0001, resets_at: "2026-11-21T00:00:00.000Z" },
+      error: {
+        period: "day",
+        limit_usd: 0.0001,
+        spend_usd: 0.0001,
+        reserved_usd: 0,
+        resets_at: "2026-11-21T00:00:00.000Z",
+      },
     });
     // The next day starts from zero.
     expect(
@@ -120,7 +126,7 @@ describe("budgets", () => {
     const result = await meter.admit({ limits: limits(null, 1), record: record({ time: "2026-11-20T00:00:00.000Z" }) });
     expect(result).toEqual({
       ok: false,
-      error: { period: "month", limit_usd: 1, spend_usd: 1, resets_at: "2026-12-01T00:00:00.000Z" },
+      error: { period: "month", limit_usd: 1, spend_usd: 1, reserved_usd: 0, resets_at: "2026-12-01T00:00:00.000Z" },
     });
   });
 
@@ -176,7 +182,7 @@ describe("the meter's schema steps", () => {
 
   /** Turns the meter into one as the first release left it: step 1's tables, one upper-bound row, no version. */
   function firstRelease(sql: SqlStorage) {
-    for (const table of ["requests", "daily", "savings_history", "schema_version"])
+    for (const table of ["requests", "daily", "reservations", "savings_history", "schema_version"])
       sql.exec(`DROP TABLE IF EXISTS ${table}`);
     sql.exec(MIGRATIONS[0]!);
     const rows = [
@@ -215,6 +221,7 @@ describe("the meter's schema steps", () => {
       firstRelease(sql);
       expect(state.storage.transactionSync(() => migrate(sql))).toBe(MIGRATIONS.length);
       expect(sql.exec("SELECT COUNT(*) AS n FROM requests").one()).toEqual({ n: 3 });
+      expect(sql.exec("SELECT DISTINCT route FROM requests").toArray()).toEqual([{ route: null }]);
     });
   });
 
@@ -262,6 +269,34 @@ describe("the meter's schema steps", () => {
       estimated_saved_cost_nano_usd: 0,
       saved_upper_bound_tokens: 1499,
       cost_nano_usd: 3000,
+    });
+  });
+
+  it("gives rows written before the counted_by step a NULL counted_by, and new rows theirs", async () => {
+    const meter = meterFor("counted-by");
+    await meter.usage("2026-11-01", "2026-11-30", "total");
+    await runInDurableObject(meter, (_: TeamMeter, state) => {
+      const sql = state.storage.sql;
+      const countedBy = MIGRATIONS.indexOf("ALTER TABLE requests ADD COLUMN counted_by TEXT");
+      expect(countedBy).toBeGreaterThan(0);
+      // The state of a meter just before the step: the earlier steps' tables, with a row.
+      for (const table of ["requests", "daily", "reservations", "savings_history", "schema_version"])
+        sql.exec(`DROP TABLE ${table}`);
+      expect(state.storage.transactionSync(() => migrate(sql, MIGRATIONS.slice(0, countedBy)))).toBe(countedBy);
+      sql.exec(
+        `INSERT INTO requests (request_id, time, day, model, packs, outcome, prompt_tokens, completion_tokens,
+           saved_method) VALUES ('old', '2026-11-20T10:00:00.000Z', '2026-11-20', 'm', '[]', 'accepted', 1, 1, 'none')`,
+      );
+      state.storage.transactionSync(() => migrate(sql));
+      expect(sql.exec("SELECT request_id, counted_by FROM requests").toArray()).toEqual([
+        { request_id: "old", counted_by: null },
+      ]);
+    });
+    expect(await meter.record(record({ requestId: "new", countedBy: "inflight_upstream_invalid" }))).toBe(true);
+    await runInDurableObject(meter, (_: TeamMeter, state) => {
+      expect(state.storage.sql.exec("SELECT counted_by FROM requests WHERE request_id = 'new'").one()).toEqual({
+        counted_by: "inflight_upstream_invalid",
+      });
     });
   });
 });

@@ -170,4 +170,58 @@ describe("session", () => {
     expect(text).toBe("good one\ngood two\n");
     expect(events.at(-1)).toMatchObject({ error: { code: "no-bad" } });
   });
+
+  it("counts only text, a tool call starting and a finished output as progress", () => {
+    const session = createSession({
+      requestId: "req_p",
+      format: createChatFormat("chat"),
+      packs: [shippedPacks().get("default")!],
+      ctx: context(),
+      mode: "error",
+      holdback: false,
+      clientWantsUsage: false,
+      choices: 1,
+      model: "m",
+      promptTokensEstimate: 3,
+      abort: () => undefined,
+    });
+    const head = { id: "c", object: "chat.completion.chunk", created: 1, model: "m" };
+    const event = (delta: object, finish: string | null = null) => ({
+      type: "event" as const,
+      event: { data: JSON.stringify({ ...head, choices: [{ index: 0, delta, finish_reason: finish }] }) },
+    });
+    const progressAfter = (item: Parameters<typeof session.handle>[0]) => {
+      const before = session.progress;
+      session.handle(item);
+      return session.progress - before;
+    };
+    expect(progressAfter({ type: "comment", text: "keep-alive" })).toBe(0);
+    expect(progressAfter(event({ role: "assistant", content: "" }))).toBe(0);
+    expect(progressAfter(event({}))).toBe(0);
+    expect(progressAfter(event({ content: "Hi" }))).toBe(1);
+    const call = { index: 0, id: "t", type: "function", function: { name: "weather", arguments: "" } };
+    expect(progressAfter(event({ tool_calls: [call] }))).toBe(1);
+    expect(progressAfter(event({}, "tool_calls"))).toBe(1);
+  });
+
+  it("books a stream that ends without its end as incomplete and runs no end-of-output check", () => {
+    const json = compilePack(
+      { name: "j", description: "d", rules: [{ id: "json", validator: "json-syntax", message: "bad JSON" }] },
+      "j.yaml",
+    );
+    if (!json.ok) throw new Error("pack");
+    // Finished, the unterminated JSON fails its end-of-output check...
+    const finished = encoder.encode(chatFrames(['{"a": ', "1"]).join(""));
+    const ctx = context({ wantsJson: true });
+    expect(run(finished, [finished.length], { packs: [json.value], ctx }).report.rejection?.rule).toBe("json");
+    // ...cut off, it is the stream that is incomplete, not the model's JSON.
+    const body = encoder.encode(chatFrames(['{"a": ', "1"]).slice(0, 3).join(""));
+    const { out, report } = run(body, [body.length], { packs: [json.value], ctx });
+    expect(report.outcome).toBe("incomplete");
+    expect(report.rejection).toBeUndefined();
+    expect(dataEvents(out).at(-1)).toMatchObject({
+      error: { type: "upstream_error", code: "incomplete_upstream_stream" },
+      usage: { inflight: { outcome: "incomplete", counted_by: "inflight" } },
+    });
+  });
 });

@@ -1,6 +1,7 @@
 import { afterEach } from "vitest";
 import { forgetHistoryCache } from "../../src/savings/cache";
 import { forgetQueuedObservations } from "../../src/savings/link";
+import { forgetThrottles } from "../../src/auth/throttle";
 import { forgetKeysIssued } from "../../src/teams/keys";
 
 // Tests wipe storage between cases (`reset()` from cloudflare:test); what an isolate remembers about storage
@@ -9,4 +10,5 @@ afterEach(() => {
   forgetKeysIssued();
   forgetHistoryCache();
   forgetQueuedObservations();
+  forgetThrottles();
 });

@@ -29,6 +29,7 @@ describe("budgets over HTTP", () => {
         period: "day",
         limit_usd: 0.000002,
         spend_usd: 0.00000255,
+        reserved_usd: 0,
         resets_at: expect.stringMatching(/T00:00:00\.000Z$/),
       },
     });

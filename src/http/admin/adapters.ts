@@ -1,12 +1,15 @@
 import { Hono, type Context } from "hono";
 import { z } from "zod";
+import { allowedHosts, checkBaseUrl } from "../../adapters/base-url";
+import { syncEngines, type EngineReport } from "../../adapters/engine-sync";
 import { createAdapterRegistry, type AdapterRegistry, type RegistryWriteError } from "../../adapters/registry";
-import { AdapterInputSchema, type AdapterEntry } from "../../adapters/schema";
+import { AdapterInputSchema, type AdapterEntry, type AdapterFields } from "../../adapters/schema";
 import type { Result } from "../../engine/result";
 import { selectPacks } from "../../packs";
 import { adminAuth } from "../admin-auth";
 import { errorBody, errorResponse, invalidRequest } from "../errors";
 import type { AppEnv } from "../types";
+import { uploadPromptTensor } from "./prompt-upload";
 
 function writeFailure(error: RegistryWriteError): Response {
   switch (error.reason) {
@@ -36,6 +39,22 @@ function writeFailure(error: RegistryWriteError): Response {
           { task: error.task, adapter: error.adapter },
         ),
       );
+    case "prompt_tensor_given":
+      return invalidRequest(
+        `prompt.tensor is set by uploading the tensor (PUT /admin/adapters/${error.id}/prompt); leave it out, or send the one the adapter has.`,
+        "invalid_adapter",
+        "prompt.tensor",
+      );
+    case "prompt_not_declared":
+      return errorResponse(
+        409,
+        errorBody(
+          `Adapter "${error.id}" declares no continuous prompt: add prompt {id, virtualTokens, hiddenSize} (PUT /admin/adapters/${error.id}) before uploading its tensor.`,
+          "invalid_request_error",
+          "prompt_not_declared",
+          "prompt",
+        ),
+      );
     case "storage":
       return storageFailure(error.detail);
   }
@@ -49,9 +68,49 @@ function storageFailure(detail: string): Response {
   );
 }
 
-function respond(result: Result<AdapterEntry, RegistryWriteError>, status: 200 | 201 = 200): Response {
+/** The written entry; `engine` lists what was done on the engines when something was. */
+function respond(
+  result: Result<AdapterEntry, RegistryWriteError>,
+  status: 200 | 201 = 200,
+  engine: EngineReport[] = [],
+): Response {
   if (!result.ok) return writeFailure(result.error);
-  return new Response(JSON.stringify(result.value), { status, headers: { "content-type": "application/json" } });
+  const body = engine.length > 0 ? { ...result.value, engine } : result.value;
+  return new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json" } });
+}
+
+const secrets = (c: Context<AppEnv>) => c.env as unknown as Record<string, unknown>;
+
+/**
+ * Refuses an entry inflight could not send requests for: a backend the base-URL policy does not allow (its key
+ * would go there), or a secret the Worker does not have (every routed request would fail).
+ */
+function unusable(c: Context<AppEnv>, entry: Pick<AdapterFields, "backend">): Response | undefined {
+  const policy = allowedHosts(c.var.config.ADAPTER_ALLOWED_HOSTS);
+  if (!policy.ok)
+    return errorResponse(
+      500,
+      errorBody(`ADAPTER_ALLOWED_HOSTS is invalid: ${policy.error}.`, "server_error", "invalid_configuration"),
+    );
+  const url = checkBaseUrl(entry.backend.baseUrl, policy.value);
+  if (!url.ok)
+    return invalidRequest(`Invalid adapter: backend.baseUrl: ${url.error}.`, "invalid_adapter", "backend.baseUrl");
+  const backend = entry.backend;
+  const named: [string, string | undefined][] = [
+    ["backend.apiKeySecret", backend.apiKeySecret],
+    ["backend.downloadTokenSecret", backend.kind === "lorax" ? backend.downloadTokenSecret : undefined],
+  ];
+  for (const [param, secret] of named) {
+    if (!secret) continue;
+    const value = secrets(c)[secret];
+    if (typeof value !== "string" || value === "")
+      return invalidRequest(
+        `The secret ${secret} named in ${param} is not set on this Worker: set it first (wrangler secret put ${secret}).`,
+        "adapter_secret_missing",
+        param,
+      );
+  }
+  return undefined;
 }
 
 /** Reads and validates an adapter body; `id` defaults to the path's. */
@@ -95,6 +154,8 @@ async function readInput(c: Context<AppEnv>, id?: string) {
       ),
     };
   }
+  const refused = unusable(c, parsed.data);
+  if (refused) return { ok: false as const, response: refused };
   return { ok: true as const, value: parsed.data };
 }
 
@@ -113,9 +174,30 @@ const noRegistry = () =>
     ),
   );
 
+/** Applies a written entry to the engines that served the previous one (unload, reload). */
+async function engineEffects(
+  c: Context<AppEnv>,
+  registry: AdapterRegistry,
+  previous: AdapterEntry | null,
+  result: Result<AdapterEntry, RegistryWriteError>,
+  deleted = false,
+): Promise<EngineReport[]> {
+  if (!result.ok || !previous) return [];
+  const listed = await registry.list();
+  const policy = allowedHosts(c.var.config.ADAPTER_ALLOWED_HOSTS);
+  return syncEngines(
+    previous,
+    deleted ? null : result.value,
+    listed.ok ? listed.value : [],
+    secrets(c),
+    policy.ok ? policy.value : undefined,
+  );
+}
+
 /**
  * Admin API for the adapter registry, mounted at `/admin` behind the admin token:
- * `GET|POST /adapters`, `GET|PUT|DELETE /adapters/:id`, `POST /adapters/:id/disable|enable`, `GET /tasks`.
+ * `GET|POST /adapters`, `GET|PUT|DELETE /adapters/:id`, `POST /adapters/:id/disable|enable`,
+ * `PUT /adapters/:id/prompt` (the prompt tensor), `GET /tasks`.
  * @example app.route("/admin", adapterAdminRoutes())
  */
 export function adapterAdminRoutes() {
@@ -155,7 +237,17 @@ export function adapterAdminRoutes() {
     if (!registry) return noRegistry();
     const input = await readInput(c, c.req.param("id"));
     if (!input.ok) return input.response;
-    return respond(await registry.put(input.value, "replace"));
+    const previous = await registry.get(input.value.id);
+    if (!previous.ok) return storageFailure(previous.error);
+    const result = await registry.put(input.value, "replace");
+    return respond(result, 200, await engineEffects(c, registry, previous.value, result));
+  });
+
+  admin.put("/adapters/:id/prompt", async function uploadPrompt(c) {
+    const registry = registryOf(c);
+    if (!registry) return noRegistry();
+    const upload = await uploadPromptTensor(c, registry, c.req.param("id"));
+    return upload instanceof Response ? upload : respond(upload);
   });
 
   for (const [action, enabled] of [
@@ -165,14 +257,24 @@ export function adapterAdminRoutes() {
     admin.post(`/adapters/:id/${action}`, async function setAdapterEnabled(c) {
       const registry = registryOf(c);
       if (!registry) return noRegistry();
-      return respond(await registry.setEnabled(c.req.param("id"), enabled));
+      const id = c.req.param("id");
+      const previous = await registry.get(id);
+      if (!previous.ok) return storageFailure(previous.error);
+      if (!previous.value) return writeFailure({ reason: "not_found", id });
+      if (enabled) {
+        const refused = unusable(c, previous.value);
+        if (refused) return refused;
+      }
+      const result = await registry.setEnabled(id, enabled);
+      return respond(result, 200, await engineEffects(c, registry, previous.value, result));
     });
   }
 
   admin.delete("/adapters/:id", async function deleteAdapter(c) {
     const registry = registryOf(c);
     if (!registry) return noRegistry();
-    return respond(await registry.remove(c.req.param("id")));
+    const result = await registry.remove(c.req.param("id"));
+    return respond(result, 200, await engineEffects(c, registry, result.ok ? result.value : null, result, true));
   });
 
   admin.get("/tasks", async function listTasks(c) {

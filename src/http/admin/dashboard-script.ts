@@ -134,7 +134,7 @@ export const DASHBOARD_SCRIPT = String.raw`
       $("total-saved-tokens-interval").textContent = "p10–p90 " + int(t.estimated_saved_tokens_p10) + " – " + int(t.estimated_saved_tokens_p90);
       drawChart(byDay);
       drawRules(byRule);
-      fillTable("outcomes", ["accepted", "rejected", "early_exit", "client_abort", "upstream_error", "budget_denied"].map(function (o) { return [o, int(t[o])]; }));
+      fillTable("outcomes", ["accepted", "rejected", "early_exit", "client_abort", "upstream_error", "incomplete", "budget_denied", "forwarded"].map(function (o) { return [o, int(t[o])]; }));
       var models = byModel.data.slice().sort(function (a, b) { return b.requests - a.requests; }).slice(0, 8);
       fillTable("models", models.map(function (m) { return [m.model || "(none)", int(m.requests), usd(m.cost_usd), usd(m.estimated_saved_cost_usd)]; }));
       $("report").hidden = false;

@@ -6,6 +6,7 @@ import type { AppEnv } from "../types";
 import { dashboardRoutes } from "./dashboard";
 import { keyRoutes } from "./keys";
 import { policyRoutes } from "./policy";
+import { adminRequestsHandler } from "./requests";
 import { adminUsageHandler } from "./usage";
 
 /** Largest admin request body; policies and key requests are far smaller. */
@@ -34,5 +35,6 @@ export function createAdminRoutes(): Hono<AppEnv> {
   keyRoutes(admin);
   policyRoutes(admin);
   admin.get("/usage", adminUsageHandler);
+  admin.get("/teams/:team/requests", adminRequestsHandler);
   return admin;
 }

@@ -9,9 +9,9 @@ import {
   writeTeamPolicy,
 } from "../../teams/policy";
 import { kvKeys } from "../../teams/storage-keys";
-import { ensureTeam, listTeams, TeamNameSchema } from "../../teams/teams";
+import { ensureTeam, listTeams } from "../../teams/teams";
 import type { AppEnv } from "../types";
-import { readBody, teamsDisabled, validate } from "./validation";
+import { readBody, teamsDisabled, validateTeam } from "./validation";
 
 const writableSchema = () => policySchemaFor([...shippedPacks().keys()]);
 
@@ -41,7 +41,7 @@ export function policyRoutes(admin: Hono<AppEnv>): void {
   admin.get("/teams/:team/policy", async function readTeamPolicyRoute(c) {
     const kv = c.env.INFLIGHT_KV;
     if (!kv) return teamsDisabled();
-    const team = validate(TeamNameSchema, c.req.param("team"));
+    const team = validateTeam(c.req.param("team"));
     if (!team.ok) return team.error;
     const [org, own] = await Promise.all([readOrgPolicy(kv), readTeamPolicy(kv, team.value)]);
     return c.json({ team: team.value, policy: own, effective: effectivePolicy(org, own) });
@@ -50,7 +50,7 @@ export function policyRoutes(admin: Hono<AppEnv>): void {
   admin.put("/teams/:team/policy", async function setTeamPolicy(c) {
     const kv = c.env.INFLIGHT_KV;
     if (!kv) return teamsDisabled();
-    const team = validate(TeamNameSchema, c.req.param("team"));
+    const team = validateTeam(c.req.param("team"));
     if (!team.ok) return team.error;
     const body = await readBody(c, writableSchema());
     if (!body.ok) return body.error;
@@ -66,7 +66,7 @@ export function policyRoutes(admin: Hono<AppEnv>): void {
   admin.delete("/teams/:team/policy", async function clearTeamPolicy(c) {
     const kv = c.env.INFLIGHT_KV;
     if (!kv) return teamsDisabled();
-    const team = validate(TeamNameSchema, c.req.param("team"));
+    const team = validateTeam(c.req.param("team"));
     if (!team.ok) return team.error;
     await kv.delete(kvKeys.teamPolicy(team.value));
     return c.json({ team: team.value, policy: {}, effective: effectivePolicy(await readOrgPolicy(kv), {}) });

@@ -12,10 +12,10 @@ import {
   type UsageRow,
 } from "../../metering/usage";
 import { kvKeys } from "../../teams/storage-keys";
-import { listTeams, TeamNameSchema } from "../../teams/teams";
+import { listTeams } from "../../teams/teams";
 import { errorBody, errorResponse } from "../errors";
 import type { AppEnv, Bindings } from "../types";
-import { queryOf, teamsDisabled, validate } from "./validation";
+import { queryOf, teamsDisabled, validate, validateTeam } from "./validation";
 
 /** One team's rows; a `team` dimension becomes the team's name in the row key. */
 async function teamRows(
@@ -76,7 +76,7 @@ export async function adminUsageHandler(c: Context<AppEnv>): Promise<Response> {
   if (!query.ok) return query.error;
   const { team } = query.value;
   if (team === undefined) return usageResponse(c, await listTeams(kv), null, query.value);
-  const name = validate(TeamNameSchema, team);
+  const name = validateTeam(team);
   if (!name.ok) return name.error;
   if ((await kv.get(kvKeys.team(name.value))) === null)
     return errorResponse(

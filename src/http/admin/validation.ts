@@ -1,6 +1,7 @@
 import type { Context } from "hono";
 import { z } from "zod";
 import { err, ok, type Result } from "../../engine/result";
+import { TeamNameSchema } from "../../teams/teams";
 import { errorBody, errorResponse } from "../errors";
 
 /** A 400 in the OpenAI envelope naming the first field at fault (dotted path) in `param`. */
@@ -31,6 +32,12 @@ export async function readBody<S extends z.ZodType>(c: Context, schema: S): Prom
     );
   }
   return validate(schema, raw);
+}
+
+/** A team name from a path or query, validated: a 400 names `team` in `param`. */
+export function validateTeam(team: string): Result<string, Response> {
+  const parsed = validate(z.strictObject({ team: TeamNameSchema }), { team });
+  return parsed.ok ? ok(parsed.value.team) : parsed;
 }
 
 /** The query string as a plain object, for `validate` (a repeated parameter keeps its last value). */
