@@ -41,6 +41,15 @@ export const ConfigSchema = z.object({
   AUTH_FAILURE_LIMIT: z.coerce.number().int().positive().default(10),
   /** The failed-attempt window (seconds), opened by a client's first failure. */
   AUTH_FAILURE_WINDOW_S: z.coerce.number().int().positive().default(300),
+  /**
+   * Most upstream attempts one Chat Completions or Completions request may make when fanned out or asked for
+   * k accepted samples (`x-inflight-accept`, docs/sampling.md); a header asking for more is refused.
+   */
+  MAX_ATTEMPTS_PER_REQUEST: z.coerce.number().int().min(1).max(64).default(16),
+  /** Most attempts of one request in flight at once (Workers open 6 connections at a time per request). */
+  MAX_CONCURRENT_ATTEMPTS: z.coerce.number().int().min(1).max(32).default(6),
+  /** `x-inflight-accept: k` without `x-inflight-max-attempts` may make this many attempts per sample wanted. */
+  ATTEMPTS_PER_ACCEPTED: z.coerce.number().int().min(1).max(16).default(2),
   /** Share of exit-eligible requests let run past the exit, to learn what follows an answer (docs/metering.md). */
   EXIT_SAMPLE_SHARE: z.coerce.number().min(0).max(1).default(DEFAULT_EXIT_SAMPLE_SHARE),
 });

@@ -1,5 +1,6 @@
 import type { EventSourceMessage } from "eventsource-parser";
 import type { Rejection, Verdict } from "../engine/inspection";
+import type { AttemptSummary } from "../fanout/attempts";
 import type { Channel } from "../engine/types";
 import type { ExitObserved } from "../savings/tracker";
 import type { SavedEstimate } from "../savings/types";
@@ -45,6 +46,8 @@ export interface InflightUsage extends Usage {
     flags?: Rejection[];
     /** A stream let run past its early exit to measure what follows an answer (`EXIT_SAMPLE_SHARE`). */
     exit_observed?: ExitObserved;
+    /** A fanned-out request (docs/sampling.md): every upstream attempt, in the order they started. */
+    attempts?: AttemptSummary[];
   };
 }
 

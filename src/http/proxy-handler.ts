@@ -2,7 +2,7 @@ import type { Context } from "hono";
 import type { CompiledPack } from "../engine/compile";
 import { parseNameList, selectPacks } from "../packs";
 import type { ApiSpec } from "./apis/types";
-import { forwardCompletion } from "./forward";
+import { samplingPlan, forwardSampled } from "./sampling";
 import { parseOnce, requestJson } from "./request-body";
 import type { AppEnv } from "./types";
 
@@ -47,7 +47,8 @@ function headerChoice<T extends string>(value: string | undefined, allowed: read
 
 /**
  * The proxy route for one API (`POST /v1/chat/completions`, `/v1/completions`, ...): validates the request,
- * streams it from the upstream through the rule packs, and answers in the API's own terms.
+ * streams it from the upstream through the rule packs, and answers in the API's own terms. A request with `n`
+ * may be answered with one upstream attempt per choice (fan-out, `x-inflight-accept`: docs/sampling.md).
  */
 export function createProxyHandler(api: ApiSpec) {
   return async function proxyHandler(c: Context<AppEnv>): Promise<Response> {
@@ -78,13 +79,12 @@ export function createProxyHandler(api: ApiSpec) {
       );
     }
 
-    return forwardCompletion(c, {
-      api,
-      request,
-      packs: packs.value,
-      mode,
-      holdback: holdback === "stage",
-      upstream: upstreamSpec,
-    });
+    const plan = samplingPlan(c, { api, request });
+    if (!plan.ok) return invalid(plan.error.message, "invalid_header", plan.error.param);
+    return forwardSampled(
+      c,
+      { api, request, packs: packs.value, mode, holdback: holdback === "stage", upstream: upstreamSpec },
+      plan.value,
+    );
   };
 }

@@ -1,6 +1,7 @@
 import type { Context } from "hono";
 import { savedFields } from "../metering/record";
-import type { Session, SessionReport } from "../proxy/session";
+import { attemptVerdict } from "../fanout/attempts";
+import type { SessionReport } from "../proxy/session";
 import type { SavingsLink } from "../savings/link";
 import type { AppEnv } from "./types";
 
@@ -13,9 +14,14 @@ function logReport(requestId: string, model: string, report: SessionReport): voi
       model,
       outcome: report.outcome,
       rule: report.rejection?.rule ?? null,
+      ...(report.usage.inflight.attempts ? { attempts: report.usage.inflight.attempts.length } : {}),
       usage: {
         ...report.usage,
-        inflight: { ...report.usage.inflight, flags: report.usage.inflight.flags?.map((f) => f.rule) },
+        inflight: {
+          ...report.usage.inflight,
+          flags: report.usage.inflight.flags?.map((f) => f.rule),
+          attempts: report.usage.inflight.attempts?.map(attemptVerdict),
+        },
       },
     }),
   );
@@ -25,11 +31,12 @@ function logReport(requestId: string, model: string, report: SessionReport): voi
  * Reports a finished completion once, however many ways it ends (the stream's end, the client leaving, a failure):
  * the log line, and the meter row when teams are in use, written with `waitUntil` so that it survives the client
  * disconnecting; and what the request taught the savings model (learned with the row, or queued for the anonymous
- * meter of its model). Later calls do nothing.
+ * meter of its model). Later calls do nothing. `source` is the request's session, or for a fanned-out request the
+ * report its attempts add up to (their count and verdicts go in the row too).
  */
 export function createReporter(
   c: Context<AppEnv>,
-  session: Session,
+  source: { report(): SessionReport },
   request: { model: string; packs: readonly string[]; scope: string; savings: SavingsLink },
 ) {
   const { model, packs, scope, savings } = request;
@@ -38,13 +45,19 @@ export function createReporter(
     if (reported) return;
     reported = true;
     const { requestId } = c.var;
-    const final = session.report();
+    const final = source.report();
+    const attempts = final.usage.inflight.attempts;
     logReport(requestId, model, final);
     const meterFailed = (error: unknown) =>
       console.error(JSON.stringify({ msg: "inflight.meter_failed", request_id: requestId, error: String(error) }));
     const time = new Date().toISOString();
     const observed = { model, scope, ...final.observed };
-    const teaches = observed.lengths.length + observed.exitTails.length > 0;
+    const teaches =
+      observed.lengths.length +
+        observed.exitTails.length +
+        (observed.rejected?.length ?? 0) +
+        (observed.cutAt?.length ?? 0) >
+      0;
     if (teaches) c.executionCtx.waitUntil(savings.learned(observed, time).catch(meterFailed));
     const record = c.var.recordRequest;
     if (!record) return;
@@ -61,6 +74,7 @@ export function createReporter(
       completionTokens: final.usage.completion_tokens,
       ...savedFields(final.usage.inflight.saved_estimate, final.outcome),
       countedBy: final.usage.inflight.counted_by,
+      ...(attempts ? { attempts: attempts.length, attemptVerdicts: attempts.map(attemptVerdict) } : {}),
       ...(teaches ? { observed } : {}),
     }).catch(meterFailed);
     c.executionCtx.waitUntil(write);

@@ -1,6 +1,12 @@
 import type { Context, MiddlewareHandler } from "hono";
 import { err, ok, type Result } from "../engine/result";
-import { hasLimits, reservationNano, type CostEstimate } from "../metering/budget";
+import {
+  attemptReservationId,
+  hasLimits,
+  reservationNano,
+  type BudgetDenial,
+  type CostEstimate,
+} from "../metering/budget";
 import { priceOf, shippedPricing } from "../metering/pricing";
 import { priceRecord, type MeterRecord } from "../metering/record";
 import { parseNameList } from "../packs";
@@ -83,6 +89,26 @@ function packNames(c: Context<AppEnv>, policy: EffectivePolicy): string[] {
   const named = parseNameList(c.req.header("x-inflight-rules"));
   const defaults = policy.default_packs.length > 0 ? policy.default_packs : parseNameList(c.var.config.DEFAULT_PACKS);
   return [...new Set([...policy.enforced_packs, ...(named.length > 0 ? named : defaults)])];
+}
+
+/** 429 `budget_exceeded` in the route's envelope, with when the period resets. */
+export function budgetExceeded(envelope: Envelope, team: string, denial: BudgetDenial): Response {
+  const { period, limit_usd, spend_usd, reserved_usd, resets_at } = denial;
+  const retryAfter = Math.max(1, Math.ceil((Date.parse(resets_at) - Date.now()) / 1000));
+  const running = reserved_usd > 0 ? `, ${reserved_usd} USD reserved by running requests` : "";
+  const message = `Team ${team} has reached its ${period === "day" ? "daily" : "monthly"} budget of ${limit_usd} USD (spent ${spend_usd} USD${running}).`;
+  return envelopeError(
+    envelope,
+    429,
+    errorBody(message, "insufficient_quota", "budget_exceeded", null, {
+      period,
+      limit_usd,
+      spend_usd,
+      reserved_usd,
+      resets_at,
+    }),
+    { "retry-after": String(retryAfter) },
+  );
 }
 
 function meterOf(env: Bindings, team: string) {
@@ -206,24 +232,7 @@ export function teamAuth(): MiddlewareHandler<AppEnv> {
           record: { ...base(), outcome: "budget_denied", costNano: 0, savedCostNano: 0 },
           reserveNano,
         });
-        if (!admitted.ok) {
-          const { period, limit_usd, spend_usd, reserved_usd, resets_at } = admitted.error;
-          const retryAfter = Math.max(1, Math.ceil((Date.parse(resets_at) - Date.now()) / 1000));
-          const running = reserved_usd > 0 ? `, ${reserved_usd} USD reserved by running requests` : "";
-          const message = `Team ${team} has reached its ${period === "day" ? "daily" : "monthly"} budget of ${limit_usd} USD (spent ${spend_usd} USD${running}).`;
-          return envelopeError(
-            envelope,
-            429,
-            errorBody(message, "insufficient_quota", "budget_exceeded", null, {
-              period,
-              limit_usd,
-              spend_usd,
-              reserved_usd,
-              resets_at,
-            }),
-            { "retry-after": String(retryAfter) },
-          );
-        }
+        if (!admitted.ok) return budgetExceeded(envelope, team, admitted.error);
         reserved = reserveNano > 0;
       }
     }
@@ -234,6 +243,17 @@ export function teamAuth(): MiddlewareHandler<AppEnv> {
       defaults: policy.default_packs,
       ...(policy.default_task ? { defaultTask: policy.default_task } : {}),
     });
+    if (meter && hasLimits(policy.budget)) {
+      const price = priceOf(shippedPricing(), model.value ?? "");
+      c.set("admitAttempt", (attempt, estimate) =>
+        meter.admitAttempt({
+          limits: policy.budget,
+          reservationId: attemptReservationId(c.var.requestId, attempt),
+          reserveNano: reservationNano(estimate, price),
+          time: new Date().toISOString(),
+        }),
+      );
+    }
     let recorded = false;
     if (meter) {
       const pricing = shippedPricing();

@@ -1,6 +1,7 @@
 import type { AuthThrottle } from "../auth/auth-throttle";
 import type { Config } from "../config";
 import type { Result } from "../engine/result";
+import type { BudgetDenial, CostEstimate } from "../metering/budget";
 import type { RequestRecord } from "../metering/record";
 import type { TeamMeter } from "../metering/team-meter";
 import type { ApiSpec } from "./apis/types";
@@ -23,6 +24,10 @@ export interface Bindings {
   BUDGET_DEFAULT_MAX_TOKENS?: string;
   AUTH_FAILURE_LIMIT?: string;
   AUTH_FAILURE_WINDOW_S?: string;
+  /** Fan-out and `x-inflight-accept` limits (docs/sampling.md). */
+  MAX_ATTEMPTS_PER_REQUEST?: string;
+  MAX_CONCURRENT_ATTEMPTS?: string;
+  ATTEMPTS_PER_ACCEPTED?: string;
   /** Share of exit-eligible requests let run past the exit to measure the tail (default 0.05). */
   EXIT_SAMPLE_SHARE?: string;
   /** Secret guarding /admin/*. */
@@ -91,6 +96,11 @@ export interface AppEnv {
     /** Set by adapter routing. */
     upstream?: UpstreamTarget;
     task?: string;
+    /**
+     * Set by team authentication for a team with a budget: admits attempt `attempt` (1 and up) of a fanned-out
+     * request and reserves its estimate, or refuses it (docs/sampling.md).
+     */
+    admitAttempt?: (attempt: number, estimate: CostEstimate) => Promise<Result<unknown, BudgetDenial>>;
     /** Called once per finished completion request, off the response path (`waitUntil`). */
     recordRequest?: (record: RequestRecord) => Promise<void>;
     /** The route a `/v1` request takes (set first, by `doors`). */

@@ -90,3 +90,9 @@ export function checkBudget(limits: BudgetLimits, spend: Committed, now: Date): 
   }
   return null;
 }
+
+/**
+ * The reservation id of attempt `attempt` of a fanned-out request (docs/sampling.md): settled together with the
+ * request's own reservation (`settle` in `store.ts`) when its row is recorded.
+ */
+export const attemptReservationId = (requestId: string, attempt: number): string => `${requestId}#${attempt}`;

@@ -1,4 +1,5 @@
 import type { SavedEstimate, SavingsObservation } from "../savings/types";
+import type { AttemptVerdict } from "../fanout/attempts";
 import type { CountedBy } from "../formats/types";
 import { priceOf, tokenCostNano, type Pricing } from "./pricing";
 
@@ -45,6 +46,10 @@ export interface RequestRecord {
   observed?: SavingsObservation;
   /** Who counted the tokens (`usage.inflight.counted_by`); absent for requests refused before forwarding. */
   countedBy?: CountedBy;
+  /** A fanned-out request (docs/sampling.md): how many upstream attempts it made; absent for one request. */
+  attempts?: number;
+  /** Each attempt's verdict and tokens, in the order they started. */
+  attemptVerdicts?: AttemptVerdict[];
 }
 
 /**

@@ -102,6 +102,16 @@ ALTER TABLE requests ADD COLUMN route TEXT;
 `;
 
 /**
+ * Step 5: fanned-out requests (docs/sampling.md). A request answered with several upstream attempts (fan-out, or
+ * `x-inflight-accept`) keeps one row, whose tokens are every attempt's, plus how many attempts it made and each
+ * one's verdict and tokens as a JSON array. `NULL` for a request sent upstream once, and for rows from before.
+ */
+const ATTEMPTS = `
+ALTER TABLE requests ADD COLUMN attempts INTEGER;
+ALTER TABLE requests ADD COLUMN attempt_verdicts TEXT;
+`;
+
+/**
  * The meter's schema as ordered steps. A meter applies, once and in order, every step past the version it has
  * stored (`schema_version`), so meters created by an older release are brought up to date when they start.
  * Append only: a step that has shipped is never edited; a change is a new step (`ALTER TABLE ... ADD COLUMN`).
@@ -114,4 +124,5 @@ export const MIGRATIONS: readonly string[] = [
   "ALTER TABLE requests ADD COLUMN counted_by TEXT",
   RESERVATIONS_AND_ROUTE,
   SAVINGS_ESTIMATE,
+  ATTEMPTS,
 ];

@@ -27,8 +27,9 @@ export function insertRecord(sql: SqlStorage, record: MeterRecord): boolean {
   sql.exec(
     `INSERT INTO requests (request_id, time, day, model, task, adapter, packs, outcome, rule, prompt_tokens,
        completion_tokens, saved_tokens, saved_method, cost_nano_usd, saved_cost_nano_usd, key_id, counted_by, route,
-       saved_p10, saved_p90, saved_samples, saved_upper_bound, saved_cost_p10_nano_usd, saved_cost_p90_nano_usd)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+       saved_p10, saved_p90, saved_samples, saved_upper_bound, saved_cost_p10_nano_usd, saved_cost_p90_nano_usd,
+       attempts, attempt_verdicts)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     record.requestId,
     record.time,
     day,
@@ -53,6 +54,8 @@ export function insertRecord(sql: SqlStorage, record: MeterRecord): boolean {
     record.savedUpperBound ?? null,
     record.savedCostP10Nano ?? null,
     record.savedCostP90Nano ?? null,
+    record.attempts ?? null,
+    record.attemptVerdicts ? JSON.stringify(record.attemptVerdicts) : null,
   );
   sql.exec(
     `INSERT INTO daily (day, model, task, rule, outcome, requests, prompt_tokens, completion_tokens, saved_tokens,
@@ -106,9 +109,17 @@ export function reserve(sql: SqlStorage, requestId: string, day: string, amountN
   );
 }
 
-/** Removes a request's reservation (it was recorded, or ended without a row). */
+/**
+ * Removes a request's reservation (it was recorded, or ended without a row), and those of its attempts
+ * (`<request id>#<n>`, booked by `admitAttempt`): every id from `<id>#` up to `<id>$` (`$` follows `#`).
+ */
 export function settle(sql: SqlStorage, requestId: string): void {
-  sql.exec("DELETE FROM reservations WHERE request_id = ?", requestId);
+  sql.exec(
+    "DELETE FROM reservations WHERE request_id = ? OR (request_id > ? AND request_id < ?)",
+    requestId,
+    `${requestId}#`,
+    `${requestId}$`,
+  );
 }
 
 /** Drops reservations whose request never reported by `nowMs`. */
@@ -207,6 +218,8 @@ export type StoredRequest = {
   saved_upper_bound: number | null;
   saved_cost_p10_nano_usd: number | null;
   saved_cost_p90_nano_usd: number | null;
+  attempts: number | null;
+  attempt_verdicts: string | null;
 };
 
 /** The `limit` most recent requests, newest first. */

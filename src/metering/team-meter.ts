@@ -28,6 +28,28 @@ export interface AdmitRequest {
   reserveNano?: number;
 }
 
+/** The periods of `now` and the spend committed in them (recorded, and reserved by running requests). */
+function committed(sql: SqlStorage, now: Date) {
+  const bounds = periods(now);
+  expireReservations(sql, now.getTime());
+  const spend = {
+    dayNano: spendNano(sql, bounds.day, bounds.day),
+    dayReservedNano: reservedNano(sql, bounds.day, bounds.day),
+    monthNano: spendNano(sql, bounds.monthStart, bounds.day),
+    monthReservedNano: reservedNano(sql, bounds.monthStart, bounds.day),
+  };
+  return { bounds, spend };
+}
+
+/** What `admitAttempt` needs: the limits, the attempt's reservation id, its estimate and the time. */
+export interface AttemptAdmission {
+  limits: BudgetLimits;
+  /** `<request id>#<attempt>` (`attemptReservationId`): settled with the request's row. */
+  reservationId: string;
+  reserveNano: number;
+  time: string;
+}
+
 /**
  * One team's meter: a SQLite-backed Durable Object holding a row per request, daily rollups, the reservations of
  * running requests (see `schema.ts`) and the team's savings history (`src/savings/history-store.ts`). The budget
@@ -84,14 +106,7 @@ export class TeamMeter extends DurableObject {
     const sql = this.ctx.storage.sql;
     return this.ctx.storage.transactionSync(() => {
       const now = new Date(request.record.time);
-      const bounds = periods(now);
-      expireReservations(sql, now.getTime());
-      const spend = {
-        dayNano: spendNano(sql, bounds.day, bounds.day),
-        dayReservedNano: reservedNano(sql, bounds.day, bounds.day),
-        monthNano: spendNano(sql, bounds.monthStart, bounds.day),
-        monthReservedNano: reservedNano(sql, bounds.monthStart, bounds.day),
-      };
+      const { bounds, spend } = committed(sql, now);
       const denial = checkBudget(request.limits, spend, now);
       if (denial) {
         insertRecord(sql, { ...request.record, outcome: "budget_denied" });
@@ -99,6 +114,27 @@ export class TeamMeter extends DurableObject {
       }
       const amount = request.reserveNano ?? 0;
       if (amount > 0) reserve(sql, request.record.requestId, bounds.day, amount, now.getTime() + RESERVATION_TTL_MS);
+      return ok({
+        day_usd: nanoToUsd(spend.dayNano + spend.dayReservedNano),
+        month_usd: nanoToUsd(spend.monthNano + spend.monthReservedNano),
+      });
+    });
+  }
+
+  /**
+   * Admits one more attempt of a running, fanned-out request (docs/sampling.md) under the same rule as a request,
+   * and reserves its estimate under `<request id>#<attempt>`; the request's row settles it with the request's own
+   * reservation. A refused attempt writes no row: the request goes on with the attempts it has. One transaction.
+   */
+  admitAttempt(request: AttemptAdmission): Result<{ day_usd: number; month_usd: number }, BudgetDenial> {
+    const sql = this.ctx.storage.sql;
+    return this.ctx.storage.transactionSync(() => {
+      const now = new Date(request.time);
+      const { bounds, spend } = committed(sql, now);
+      const denial = checkBudget(request.limits, spend, now);
+      if (denial) return err(denial);
+      if (request.reserveNano > 0)
+        reserve(sql, request.reservationId, bounds.day, request.reserveNano, now.getTime() + RESERVATION_TTL_MS);
       return ok({
         day_usd: nanoToUsd(spend.dayNano + spend.dayReservedNano),
         month_usd: nanoToUsd(spend.monthNano + spend.monthReservedNano),

@@ -11,7 +11,9 @@ export type AbortReason =
   | { kind: "timeout"; wait: UpstreamWait; ms: number }
   | { kind: "malformed_upstream"; detail: string }
   | { kind: "upstream_error" }
-  | { kind: "choices_done" };
+  | { kind: "choices_done" }
+  /** `x-inflight-accept` had its k samples while this attempt still ran (docs/sampling.md). */
+  | { kind: "surplus" };
 
 /** An Error carrying the reason, so `signal.reason` names what happened wherever it surfaces. */
 export class UpstreamAbort extends Error {

@@ -1,4 +1,4 @@
-import { EXIT_TAIL_WINDOW, LENGTH_WINDOW, slide } from "./history";
+import { CUT_AT_WINDOW, EXIT_TAIL_WINDOW, LENGTH_WINDOW, REJECTED_WINDOW, slide } from "./history";
 import type { HistorySnapshot, SavingsObservation } from "./types";
 
 /**
@@ -52,17 +52,17 @@ export function rememberHistory(
 export function learnLocally(meter: string, observation: SavingsObservation): void {
   for (const entry of entries.values()) {
     if (entry.meter !== meter || entry.model !== observation.model) continue;
-    const { lengths, exitTails } = entry.snapshot;
     const own = entry.scope === observation.scope;
+    const both = (window: HistorySnapshot["lengths"] | undefined, values: readonly number[] = [], size: number) => ({
+      key: own ? slide(window?.key ?? [], values, size) : (window?.key ?? []),
+      model: slide(window?.model ?? [], values, size),
+    });
+    const { snapshot } = entry;
     entry.snapshot = {
-      lengths: {
-        key: own ? slide(lengths.key, observation.lengths, LENGTH_WINDOW) : lengths.key,
-        model: slide(lengths.model, observation.lengths, LENGTH_WINDOW),
-      },
-      exitTails: {
-        key: own ? slide(exitTails.key, observation.exitTails, EXIT_TAIL_WINDOW) : exitTails.key,
-        model: slide(exitTails.model, observation.exitTails, EXIT_TAIL_WINDOW),
-      },
+      lengths: both(snapshot.lengths, observation.lengths, LENGTH_WINDOW),
+      exitTails: both(snapshot.exitTails, observation.exitTails, EXIT_TAIL_WINDOW),
+      rejected: both(snapshot.rejected, observation.rejected, REJECTED_WINDOW),
+      cutAt: both(snapshot.cutAt, observation.cutAt, CUT_AT_WINDOW),
     };
   }
 }

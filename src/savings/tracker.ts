@@ -89,22 +89,27 @@ export function createSavingsTracker(options: Options) {
     },
     /**
      * What the request teaches the model: the length of every choice that ended normally (all of them when the
-     * request was accepted), and the tails measured past exit points. Nothing from a request that broke off.
+     * request was accepted), the tails measured past exit points, and for every choice that ended whether a rule
+     * rejected it (and where). Nothing from a request that broke off.
      */
     observed(
       outcome: string,
       ended: ReadonlySet<number>,
       verdicts: ReadonlyMap<number, Verdict>,
       inspection: Inspection,
-    ): Pick<SavingsObservation, "lengths" | "exitTails"> {
+    ): Pick<SavingsObservation, "lengths" | "exitTails" | "rejected" | "cutAt"> {
       if (outcome !== "accepted" && outcome !== "rejected" && outcome !== "early_exit")
-        return { lengths: [], exitTails: [] };
-      const finished = [...ended].filter((choice) => !verdicts.has(choice)).sort((a, b) => a - b);
+        return { lengths: [], exitTails: [], rejected: [], cutAt: [] };
+      const all = [...ended].sort((a, b) => a - b);
+      const finished = all.filter((choice) => !verdicts.has(choice));
+      const rejectedBy = (choice: number) => verdicts.get(choice)?.action === "reject";
       return {
         lengths: finished.map((choice) => inspection.choiceTokens(choice)),
         exitTails: [...exitAt]
           .filter(([choice]) => finished.includes(choice))
           .map(([choice, at]) => Math.max(0, inspection.choiceTokens(choice) - at.tokens)),
+        rejected: all.map((choice) => (rejectedBy(choice) ? 1 : 0)),
+        cutAt: all.filter(rejectedBy).map((choice) => inspection.choiceTokens(choice)),
       };
     },
   };

@@ -54,6 +54,13 @@ export interface HistorySnapshot {
   lengths: { key: readonly number[]; model: readonly number[] };
   /** Tokens that followed an answer in streams let run past an early exit: this key, then the model. */
   exitTails: { key: readonly number[]; model: readonly number[] };
+  /**
+   * Per choice that ended, newest last: 1 when a rule rejected it, 0 when it finished (or exited early). What the
+   * fan-out rule reads as the share of rejected choices (docs/sampling.md). Absent in snapshots that predate it.
+   */
+  rejected?: { key: readonly number[]; model: readonly number[] };
+  /** Where rules rejected choices: the choice's tokens at the rejection (inflight's count). */
+  cutAt?: { key: readonly number[]; model: readonly number[] };
 }
 
 /** A snapshot with nothing learned: estimates rest on the prior. */
@@ -68,4 +75,8 @@ export interface SavingsObservation {
   lengths: number[];
   /** Tails measured after early exits that were let run (see `EXIT_SAMPLE_SHARE`). */
   exitTails: number[];
+  /** Per choice that ended: 1 when a rule rejected it, else 0. */
+  rejected?: number[];
+  /** The token offsets of the rule rejections among them. */
+  cutAt?: number[];
 }

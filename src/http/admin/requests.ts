@@ -29,6 +29,7 @@ function publicRequest(row: StoredRequest): Record<string, unknown> {
     saved_p90,
     saved_upper_bound,
     packs,
+    attempt_verdicts,
     day: _day,
     ...rest
   } = row;
@@ -36,6 +37,7 @@ function publicRequest(row: StoredRequest): Record<string, unknown> {
   return {
     ...rest,
     packs: JSON.parse(packs) as unknown,
+    attempt_verdicts: attempt_verdicts === null ? null : (JSON.parse(attempt_verdicts) as unknown),
     estimated_saved_tokens: saved_tokens,
     estimated_saved_tokens_p10: saved_p10,
     estimated_saved_tokens_p90: saved_p90,

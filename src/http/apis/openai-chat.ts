@@ -7,6 +7,7 @@ import type { ApiSpec } from "./types";
 export function openaiCompletionsApi(kind: CompletionKind): ApiSpec {
   const path = kind === "chat" ? "/chat/completions" : "/completions";
   return {
+    completionKind: kind,
     parse: (raw) => parseCompletionRequest(kind, raw),
     createFormat: () => createChatFormat(kind),
     upstream(config, target) {

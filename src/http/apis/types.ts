@@ -1,4 +1,5 @@
 import type { Config } from "../../config";
+import type { CompletionKind } from "../../formats/chat";
 import type { WireFormat } from "../../formats/types";
 import type { ParsedRequest } from "../../proxy/request";
 import type { UpstreamTarget } from "../types";
@@ -17,6 +18,8 @@ export interface UpstreamSpec {
 
 /** Everything that differs between the APIs inflight proxies; the handler itself is shared. */
 export interface ApiSpec {
+  /** Set for the APIs with `n` (Chat Completions, Completions), whose choices can be fanned out (docs/sampling.md). */
+  completionKind?: CompletionKind;
   /** Validates a request body and reads what the engine needs. */
   parse(
     raw: unknown,
