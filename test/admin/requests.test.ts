@@ -41,6 +41,8 @@ describe("GET /admin/teams/<team>/requests", () => {
       saved_method: "none",
       counted_by: "upstream",
       route: "POST /v1/chat/completions",
+      attempts: null,
+      attempt_verdicts: null,
       key_id: keyId,
       cost_usd: expect.any(Number),
       estimated_saved_cost_usd: 0,

@@ -25,10 +25,19 @@ describe("the isolate's copies of the savings history", () => {
     expect(cachedHistory("acme", "m", "packs:default", 0)).toEqual({
       lengths: { key: [60, 61], model: [60, 61] },
       exitTails: { key: [7], model: [7] },
+      rejected: { key: [], model: [] },
+      cutAt: { key: [], model: [] },
     });
     expect(cachedHistory("acme", "m", "task:sql", 0)).toEqual({
       lengths: { key: [], model: [60, 61] },
       exitTails: { key: [], model: [7] },
+      rejected: { key: [], model: [] },
+      cutAt: { key: [], model: [] },
+    });
+    learnLocally("acme", { ...observation("packs:default", [], []), rejected: [1, 0], cutAt: [12] });
+    expect(cachedHistory("acme", "m", "packs:default", 0)).toMatchObject({
+      rejected: { key: [1, 0], model: [1, 0] },
+      cutAt: { key: [12], model: [12] },
     });
     expect(cachedHistory("beta", "m", "packs:default", 0)).toEqual(EMPTY_HISTORY);
   });

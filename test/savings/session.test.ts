@@ -106,12 +106,22 @@ describe("the saved estimate in a session", () => {
     expect(report.outcome).toBe("accepted");
     expect(report.usage.inflight.saved_estimate).toBeNull();
     // Lengths are inflight's own count, the unit a cut stream's position is measured in.
-    expect(report.observed).toEqual({ lengths: [estimateTokens("A short and clean answer.")], exitTails: [] });
+    expect(report.observed).toEqual({
+      lengths: [estimateTokens("A short and clean answer.")],
+      exitTails: [],
+      rejected: [0],
+      cutAt: [],
+    });
   });
 
-  it("teaches nothing from a rejected or broken-off request", () => {
+  it("teaches no length from a rejected request, only that it was rejected and where; nothing from a broken-off one", () => {
     const rejected = run(chatFrames(["Sure! ", "{}"]), { ctx: context({ wantsJson: true }) });
-    expect(rejected.report.observed).toEqual({ lengths: [], exitTails: [] });
+    expect(rejected.report.observed).toEqual({
+      lengths: [],
+      exitTails: [],
+      rejected: [1],
+      cutAt: [estimateTokens("Sure! ")],
+    });
     const broken = createSession({
       requestId: "req_b",
       format: createChatFormat("chat"),
@@ -126,7 +136,7 @@ describe("the saved estimate in a session", () => {
       abort: () => undefined,
     });
     broken.upstreamFailed("cut");
-    expect(broken.report().observed).toEqual({ lengths: [], exitTails: [] });
+    expect(broken.report().observed).toEqual({ lengths: [], exitTails: [], rejected: [], cutAt: [] });
   });
 
   it("lets a sampled request run past its early exit: the client gets it all, the tail is measured", () => {
