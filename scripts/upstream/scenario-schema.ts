@@ -18,6 +18,23 @@ export const MalformedSchema = z.enum(["garbage", "cut", "reset", "hang"]);
 export type Malformed = z.infer<typeof MalformedSchema>;
 
 /**
+ * What one request of a scenario does differently from the rest (fan-out tests: a different text per
+ * sub-request, one sub-request refused). A variant that names a source (`text`, `texts` or `status`) replaces the
+ * scenario's source; its other fields replace the scenario's.
+ */
+export const VariantSchema = z.strictObject({
+  text: z.string().optional(),
+  texts: z.array(z.string()).min(1).optional(),
+  status: z.number().int().min(400).max(599).optional(),
+  body: z.unknown().optional(),
+  headers: z.record(z.string(), z.string()).optional(),
+  tokenDelayMs: z.number().int().min(0).max(10_000).optional(),
+  firstByteDelayMs: z.number().int().min(0).max(60_000).optional(),
+  finishReason: z.enum(["stop", "length", "content_filter", "tool_calls"]).optional(),
+});
+export type Variant = z.infer<typeof VariantSchema>;
+
+/**
  * What the upstream does for requests whose `model` is `scenario:<id>`. Exactly one source of output: `text`
  * (one choice), `texts` (one per choice, for `n > 1`), `chunks` (SSE data strings sent as they are, each framed as
  * `data: <string>\n\n`), `raw` (bytes written as they are, no framing at all) or `status` (an HTTP error).
@@ -64,6 +81,10 @@ export const ScenarioSchema = z
     usage: z
       .strictObject({ prompt_tokens: z.number().optional(), completion_tokens: z.number().optional() })
       .optional(),
+    /** Per request `seed` (its decimal string): what that request does instead (fan-out sends `seed + i`). */
+    bySeed: z.record(z.string(), VariantSchema).optional(),
+    /** Per arrival: what the scenario's i-th request does instead (later requests do as the scenario says). */
+    byOrder: z.array(VariantSchema).optional(),
     /** Milliseconds between the headers and the body of an error (`status`) or a whole answer (`ignoreStream`). */
     bodyDelayMs: z.number().int().min(0).max(60_000).default(0),
     /** With `status`: announce the whole error body's length, send half of it, then reset the connection. */
@@ -102,4 +123,8 @@ export interface RequestRecord {
   lastTokenAtMs: number | null;
   /** Every byte of the response body written, as text. */
   written: string;
+  /** The request's `seed`, if it sent one. */
+  seed: number | null;
+  /** The variant that answered it (`seed:101`, `order:0`); null when the scenario itself did. */
+  variant: string | null;
 }

@@ -3,6 +3,7 @@ import type { AddressInfo } from "node:net";
 import { z } from "zod";
 import { respond } from "./respond";
 import { ScenarioSchema, type RequestRecord, type Scenario } from "./scenario-schema";
+import { scenarioFor } from "./variants";
 import { errorBody, type Endpoint } from "./wire";
 
 /** What a fallback sees of a request whose model is not `scenario:<id>`. */
@@ -100,6 +101,9 @@ export async function startUpstream(options: UpstreamOptions = {}): Promise<Upst
       scenario = fallback({ endpoint, body, promptText });
     }
 
+    const list = records.get(recordsId) ?? [];
+    const played = scenarioFor(scenario, body, list.length);
+    scenario = played.scenario;
     const record: RequestRecord = {
       path,
       body,
@@ -113,8 +117,9 @@ export async function startUpstream(options: UpstreamOptions = {}): Promise<Upst
       closedAtMs: null,
       lastTokenAtMs: null,
       written: "",
+      seed: typeof body.seed === "number" ? body.seed : null,
+      variant: played.variant,
     };
-    const list = records.get(recordsId) ?? [];
     list.push(record);
     records.set(recordsId, list);
     const streamOptions = isRecord(body.stream_options) ? body.stream_options : {};

@@ -101,6 +101,28 @@ export async function waitForRecord(
   }
 }
 
+/**
+ * Waits until the scenario has `count` requests and every one satisfies `done` (a fanned-out request's
+ * sub-requests, each closed in its own time), polling the upstream's records until a deadline.
+ */
+export async function waitForRecords(
+  id: string,
+  count: number,
+  done: (record: RequestRecord) => boolean,
+  deadlineMs = 5_000,
+): Promise<RequestRecord[]> {
+  const deadline = Date.now() + deadlineMs;
+  for (;;) {
+    const records = await upstream.records(id);
+    if (records.length >= count && records.every(done)) return records;
+    if (Date.now() > deadline)
+      throw new Error(
+        `upstream records ${id} never got there: ${JSON.stringify(records.map((r) => ({ ...r, written: undefined })))}`,
+      );
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
 /** The rejection fields every rejection carries, as the wire contract names them. */
 export function expectedRejection(rule: string): Record<string, unknown> {
   return {
