@@ -9,6 +9,7 @@ import { fileURLToPath } from "node:url";
 import type { CompiledPack } from "../src/engine/compile";
 import { loadCorpora, type Corpus } from "./lib/corpora";
 import { combine, measure, REVIEW_PER_ROW, type ReviewItem, type RowStats } from "./lib/eval-stats";
+import { createFanoutReplay } from "./lib/eval-fanout";
 import { createSavingsCheck } from "./lib/eval-savings";
 import { loadAllPacks } from "./lib/packs";
 
@@ -174,9 +175,15 @@ function main(): number {
   const rows: TableRow[] = [];
   const groups = new Map<string, Map<string, RowStats[]>>();
   const savings = createSavingsCheck();
+  const fanout = createFanoutReplay();
   corpora.forEach((corpus, i) => {
     for (const pack of applied) {
-      const stats = measure(pack, corpus, savings.collect(corpus.name, pack.name));
+      const learn = savings.collect(corpus.name, pack.name);
+      const draw = fanout.collect(corpus.name, pack.name);
+      const stats = measure(pack, corpus, (sample, result) => {
+        learn(sample, result);
+        draw(sample, result);
+      });
       rows.push({ corpus: corpus.name, pack: pack.name, stepLabels: corpus.stepLabels, stats });
       if (corpus.group) {
         const byPack = groups.get(corpus.group) ?? new Map<string, RowStats[]>();
@@ -211,6 +218,8 @@ function main(): number {
       review(perCorpus),
       "",
       savings.section(applied, dataDir),
+      "",
+      fanout.section(),
       "",
       `Data: ${dataDir}. Took ${seconds} s (Node ${process.versions.node}).`,
     ].join("\n"),
