@@ -16,13 +16,28 @@ export function samplingPlan(
   forwarding: Pick<Forwarding, "api" | "request">,
 ): { ok: true; value: SamplingPlan } | { ok: false; error: SamplingError } {
   const { config } = c.var;
-  if (!forwarding.api.completionKind) return { ok: true, value: { kind: "single", reason: "off; not an API with n" } };
+  const headers = {
+    fanout: c.req.header("x-inflight-fanout"),
+    accept: c.req.header("x-inflight-accept"),
+    maxAttempts: c.req.header("x-inflight-max-attempts"),
+  };
+  if (!forwarding.api.completionKind) {
+    // The Responses and Messages APIs have no `n`: there is nothing to fan out, and no header is set.
+    const asked =
+      headers.accept?.trim() || headers.maxAttempts?.trim() || headers.fanout?.trim().toLowerCase() === "on";
+    if (!asked) return { ok: true, value: { kind: "single", reason: "" } };
+    const param = headers.accept?.trim()
+      ? "x-inflight-accept"
+      : headers.maxAttempts?.trim()
+        ? "x-inflight-max-attempts"
+        : "x-inflight-fanout";
+    return {
+      ok: false,
+      error: { message: `${param} applies to /v1/chat/completions and /v1/completions only (the APIs with n).`, param },
+    };
+  }
   return planSampling(
-    {
-      fanout: c.req.header("x-inflight-fanout"),
-      accept: c.req.header("x-inflight-accept"),
-      maxAttempts: c.req.header("x-inflight-max-attempts"),
-    },
+    headers,
     { choices: forwarding.request.choices, body: forwarding.request.body },
     {
       maxAttempts: config.MAX_ATTEMPTS_PER_REQUEST,
@@ -32,10 +47,8 @@ export function samplingPlan(
   );
 }
 
-const withHeader = (forwarding: Forwarding, header: string): Forwarding => ({
-  ...forwarding,
-  headers: { ...forwarding.headers, "x-inflight-fanout": header },
-});
+const withHeader = (forwarding: Forwarding, header: string): Forwarding =>
+  header ? { ...forwarding, headers: { ...forwarding.headers, "x-inflight-fanout": header } } : forwarding;
 
 /**
  * Answers a completion request as its plan says: one upstream request (`x-inflight-fanout` says why), or

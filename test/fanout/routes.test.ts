@@ -262,6 +262,18 @@ describe("x-inflight-accept: k valid samples", () => {
     });
   });
 
+  it("is refused on the APIs without n, which keep their own answers and get no x-inflight-fanout header", async () => {
+    const logs = seededUpstream(() => clean(5));
+    const body = { model: "m", input: "Say hello" };
+    const refused = await settle("/v1/responses", chat(null, body, { "x-inflight-accept": "2" }));
+    expect(refused.res.status).toBe(400);
+    expect(JSON.parse(refused.text)).toMatchObject({ error: { code: "invalid_header", param: "x-inflight-accept" } });
+    expect(logs).toHaveLength(0);
+    const plain = await settle("/v1/responses", { ...chat(null), body: JSON.stringify({ ...body, stream: false }) });
+    expect(plain.res.headers.get("x-inflight-fanout")).toBeNull();
+    expect(logs).toHaveLength(1);
+  });
+
   it("refuses a malformed or contradictory header with 400, forwarding nothing", async () => {
     const logs = seededUpstream(() => clean(5));
     const { res, text } = await post({ n: 2 }, { "x-inflight-accept": "2", "x-inflight-fanout": "off" });
