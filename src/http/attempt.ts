@@ -197,8 +197,12 @@ export function createAttempt(shared: AttemptShared, index: number) {
       }
     },
     /** The next batch of frames of an opened attempt; `end` once it is over. */
-    next(): Promise<{ frames: Frame[]; end: boolean }> {
-      return source ? source.next() : Promise.resolve({ frames: [], end: true });
+    async next(): Promise<{ frames: Frame[]; end: boolean }> {
+      const batch = source ? await source.next() : { frames: [], end: true };
+      // A stream that broke, or the upstream's in-band error: the error frame a single request would end with.
+      const failed = batch.frames.find((frame) => frame.error)?.error;
+      if (failed) error ??= { status: failed.status, body: failed.body };
+      return batch;
     },
     /**
      * Stops the attempt now: the client left (`client_gone`), or enough samples were accepted (`surplus`). Its

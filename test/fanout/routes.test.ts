@@ -33,6 +33,8 @@ const finishes = (events: Chunk[]) =>
   events.flatMap((event) =>
     (event.choices ?? []).filter((c) => c.finish_reason).map((c) => [c.index, c.finish_reason]),
   );
+/** The first chunk of a chat stream, before it breaks. */
+const chatFramesHead = `data: ${JSON.stringify({ id: "x", object: "chat.completion.chunk", created: 1, model: "m", choices: [{ index: 0, delta: { content: "Hi" }, finish_reason: null }] })}\n\n`;
 /** Seeds 100 and 102 loop, 101 and 103 answer cleanly. */
 const twoLoops = (body: Record<string, unknown>) => ((body.seed as number) % 2 === 0 ? looping() : clean(60));
 
@@ -179,6 +181,26 @@ describe("fan-out of n > 1", () => {
       [1, "accepted", 1],
       [2, "upstream_error", 2],
     ]);
+  });
+
+  it("ends a choice whose stream breaks mid-way with finish_reason error, while the others finish", async () => {
+    seededUpstream((body) =>
+      body.seed === 2
+        ? new Response(`${chatFramesHead}data: {not json\n\n`, { headers: { "content-type": "text/event-stream" } })
+        : clean(20),
+    );
+    const { res, text } = await post({ n: 2, seed: 1, stream: true }, { "x-inflight-fanout": "on" });
+    expect(res.status).toBe(200);
+    const events = chunks(text);
+    expect(finishes(events).sort()).toEqual([
+      [0, "stop"],
+      [1, "error"],
+    ]);
+    expect(events.find((event) => event.inflight?.error)?.inflight?.error).toMatchObject({
+      status: 502,
+      code: "malformed_upstream_stream",
+    });
+    expect(text.trimEnd().endsWith("data: [DONE]")).toBe(true);
   });
 
   it("does not retry a 4xx other than 429, and answers with the upstream's error when no attempt gives a sample", async () => {
