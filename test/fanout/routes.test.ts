@@ -244,6 +244,19 @@ describe("x-inflight-accept: k valid samples", () => {
     expect(logs).toHaveLength(4);
   });
 
+  it("holds each stage back per attempt under x-inflight-holdback: stage, fanned out or not", async () => {
+    seededUpstream(twoLoops);
+    const headers = { "x-inflight-holdback": "stage" };
+    const fanned = await post({ n: 4, seed: 100, stream: true }, { ...headers, "x-inflight-fanout": "on" });
+    // The rejected choices' text was held and dropped: only their content_filter chunks (with the evidence) came.
+    const got = texts(chunks(fanned.text));
+    expect([got.get(0), got.get(2)]).toEqual(["", ""]);
+    expect(got.get(3)).toBe(clean(60).join(""));
+    const accepted = await post({ n: 2, seed: 100, stream: true }, { ...headers, "x-inflight-accept": "2" });
+    expect(accepted.text).not.toContain("cat sat");
+    expect([...texts(chunks(accepted.text)).values()]).toEqual([clean(60).join(""), clean(60).join("")]);
+  });
+
   it("retries on rejection for n = 1, seamlessly for a non-streaming client", async () => {
     seededUpstream((body) => (body.seed === 5 ? looping() : clean(30)));
     const { res, text } = await post({ seed: 5 }, { "x-inflight-accept": "1" });
