@@ -20,7 +20,7 @@ export function createApp() {
   app.use("*", async function requestIdentity(c, next) {
     const requestId = `req_${crypto.randomUUID().replaceAll("-", "")}`;
     c.set("requestId", requestId);
-    c.set("config", readConfig(c.env as Record<string, unknown>));
+    c.set("config", readConfig(c.env));
     await next();
     // Responses built from an upstream's have immutable headers; copy once to add ours.
     try {

@@ -6,7 +6,7 @@ import { parseNameList } from "../packs";
 import { lookupKey, keysIssued, TEAM_KEY_PREFIX } from "../teams/keys";
 import { loadEffectivePolicy, modelAllowed, type EffectivePolicy } from "../teams/policy";
 import { errorBody, errorResponse } from "./errors";
-import type { AppEnv, Bindings } from "./types";
+import type { AppEnv } from "./types";
 
 /** A team key's own usage; answered only for team keys. */
 export const TEAM_USAGE_PATH = "/v1/inflight/usage";
@@ -56,11 +56,10 @@ async function peekModel(request: Request): Promise<string | undefined> {
 /** The packs a request will run, as completions chooses them; for the record of a refused request. */
 function packNames(c: Context<AppEnv>, policy: EffectivePolicy): string[] {
   const named = parseNameList(c.req.header("x-inflight-rules"));
-  const defaults = policy.default_packs.length > 0 ? policy.default_packs : parseNameList(c.var.config.DEFAULT_PACKS);
-  return [...new Set([...policy.enforced_packs, ...(named.length > 0 ? named : defaults)])];
+  return [...new Set([...policy.enforced_packs, ...(named.length > 0 ? named : policy.default_packs)])];
 }
 
-function meterOf(env: Bindings, team: string) {
+function meterOf(env: Env, team: string) {
   const namespace = env.TEAM_METER;
   return namespace ? namespace.get(namespace.idFromName(team)) : undefined;
 }
@@ -98,7 +97,7 @@ export function teamAuth(): MiddlewareHandler<AppEnv> {
     const found = await lookupKey(kv, presented);
     if (!found.ok) return unauthorized(false);
     const { team, id: keyId } = found.value;
-    const policy = await loadEffectivePolicy(kv, team);
+    const policy = await loadEffectivePolicy(kv, team, parseNameList(c.var.config.DEFAULT_PACKS));
 
     const model = await peekModel(c.req.raw);
     if (model !== undefined && !modelAllowed(policy.allowed_models, model)) {

@@ -1,25 +1,5 @@
 import type { Config } from "../config";
 import type { RequestRecord } from "../metering/record";
-import type { TeamMeter } from "../metering/team-meter";
-
-/** Worker bindings. Secrets (UPSTREAM_API_KEY) arrive here too. */
-export interface Bindings {
-  UPSTREAM_BASE_URL?: string;
-  UPSTREAM_API_KEY?: string;
-  ANTHROPIC_BASE_URL?: string;
-  /** Secret: the Anthropic-compatible upstream's key. */
-  ANTHROPIC_API_KEY?: string;
-  DEFAULT_PACKS?: string;
-  UPSTREAM_IDLE_TIMEOUT_MS?: string;
-  /** Secret guarding /admin/*. */
-  ADMIN_TOKEN?: string;
-  /** Team keys, policies (see the README, "Teams, keys and metering"). Without it, team keys and metering are off. */
-  INFLIGHT_KV?: KVNamespace;
-  /** One metering Durable Object per team. */
-  TEAM_METER?: DurableObjectNamespace<TeamMeter>;
-  /** `auto` (default: required once any team key exists), `true` (always) or `false` (never required). */
-  REQUIRE_TEAM_KEYS?: string;
-}
 
 /** The team a request authenticated as (set by team authentication). */
 export interface TeamIdentity {
@@ -30,6 +10,7 @@ export interface TeamIdentity {
 /** Rule packs a caller's policy imposes: enforced ones always run; defaults run when the request names none. */
 export interface PackPolicy {
   enforced: string[];
+  /** Resolved against DEFAULT_PACKS; `[]` means no default pack (a task's adapter packs still apply). */
   defaults: string[];
   /** The team's task when a request names none (adapter routing, README: Per-task adapters). */
   defaultTask?: string;
@@ -56,8 +37,13 @@ export interface UpstreamTarget {
 
 export type { RequestRecord };
 
+/**
+ * The Hono environment of every route. `Env` is generated from wrangler.toml and .dev.vars.example by `npm run
+ * types` (worker-configuration.d.ts): the bindings, the vars and the secrets' names. A secret that is not set is
+ * absent at run time whatever its type says, so secrets and vars are read through `readConfig` (src/config.ts).
+ */
 export interface AppEnv {
-  Bindings: Bindings;
+  Bindings: Env;
   Variables: {
     config: Config;
     requestId: string;

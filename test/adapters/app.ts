@@ -10,7 +10,7 @@ import type { AppEnv, PackPolicy, RequestRecord } from "../../src/http/types";
 
 export const ADMIN_TOKEN = "admin-test-token";
 /** The Worker's env plus the secrets these tests need. */
-export const testEnv = { ...(env as object), ADMIN_TOKEN, ADAPTER_KEY_VLLM: "sk-vllm-backend" } as AppEnv["Bindings"];
+export const testEnv: AppEnv["Bindings"] = { ...env, ADMIN_TOKEN, ...{ ADAPTER_KEY_VLLM: "sk-vllm-backend" } };
 
 /** Calls the real app with the test env and waits for its `waitUntil` work. */
 export async function call(path: string, init: RequestInit = {}): Promise<Response> {
@@ -46,7 +46,7 @@ export function teamApp(policy: PackPolicy) {
   const records: RequestRecord[] = [];
   const app = new Hono<AppEnv>();
   app.use("*", async function standInTeamAuth(c, next) {
-    c.set("config", readConfig(c.env as unknown as Record<string, unknown>));
+    c.set("config", readConfig(c.env));
     c.set("requestId", "req_test");
     c.set("packPolicy", policy);
     c.set("recordRequest", async (record) => void records.push(record));

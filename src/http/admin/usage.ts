@@ -13,11 +13,11 @@ import {
 import { kvKeys } from "../../teams/storage-keys";
 import { listTeams, TeamNameSchema } from "../../teams/teams";
 import { errorBody, errorResponse } from "../errors";
-import type { AppEnv, Bindings } from "../types";
+import type { AppEnv } from "../types";
 import { queryOf, teamsDisabled, validate } from "./validation";
 
 async function teamRows(
-  env: Bindings,
+  env: Env,
   team: string,
   from: string,
   to: string,
