@@ -40,14 +40,15 @@ describe("npm start with no upstream configured", () => {
     // Its own state and env file, so that a developer's .dev.vars or local keys change nothing here.
     dir = mkdtempSync(join(tmpdir(), "inflight-start-"));
     writeFileSync(join(dir, "local.env"), "ONLY_ON_THIS_MACHINE=1\n");
-    const env: NodeJS.ProcessEnv = {
+    // An empty upstream is an unset one, for npm start as for the Worker.
+    const env = {
       ...process.env,
+      UPSTREAM_BASE_URL: "",
+      ANTHROPIC_BASE_URL: "",
       PORT: String(port),
       NO_COLOR: "1",
       WRANGLER_SEND_METRICS: "false",
     };
-    delete env.UPSTREAM_BASE_URL;
-    delete env.ANTHROPIC_BASE_URL;
     const args = ["scripts/start.ts", "--persist-to", join(dir, "state"), "--env-file", join(dir, "local.env")];
     child = spawn(join(root, "node_modules/.bin/tsx"), args, {
       cwd: root,
