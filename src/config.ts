@@ -6,7 +6,10 @@ const SecretSchema = z
   .optional()
   .transform((value) => value || undefined);
 
-/** Worker configuration from vars and secrets, validated once per isolate. */
+/**
+ * Worker configuration from vars and secrets, validated once per isolate. The values a deployed Worker runs with are
+ * in wrangler.toml `[vars]`; the defaults here apply only to a variable that is absent altogether.
+ */
 export const ConfigSchema = z.object({
   /** OpenAI-compatible base URL, e.g. https://api.openai.com/v1 (no trailing slash needed). */
   UPSTREAM_BASE_URL: z.string().default(""),

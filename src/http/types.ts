@@ -40,7 +40,8 @@ export type { RequestRecord };
 /**
  * The Hono environment of every route. `Env` is generated from wrangler.toml and .dev.vars.example by `npm run
  * types` (worker-configuration.d.ts): the bindings, the vars and the secrets' names. A secret that is not set is
- * absent at run time whatever its type says, so secrets and vars are read through `readConfig` (src/config.ts).
+ * absent at run time whatever its type says: code checks a secret before it uses it (`readConfig` in src/config.ts
+ * turns an empty one into `undefined`).
  */
 export interface AppEnv {
   Bindings: Env;
