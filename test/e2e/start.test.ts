@@ -59,7 +59,8 @@ describe("npm start with no upstream configured", () => {
     child.stdout?.on("data", (data: Buffer) => (output += data.toString("utf8")));
     child.stderr?.on("data", (data: Buffer) => (output += data.toString("utf8")));
     await ready(child, () => output);
-  });
+    // A first `wrangler dev` on a fresh clone bundles and starts workerd from cold: longer than a hook's default.
+  }, READY_DEADLINE_MS + 10_000);
 
   afterAll(async () => {
     if (child.pid !== undefined && child.exitCode === null) {
@@ -68,7 +69,7 @@ describe("npm start with no upstream configured", () => {
       await exited;
     }
     rmSync(dir, { recursive: true, force: true });
-  });
+  }, 15_000);
 
   it("serves every API from the demo upstream, and says so", () => {
     expect(output).toMatch(/\/v1\/chat\/completions, \/v1\/completions, \/v1\/responses -> the built-in DEMO upstream/);
