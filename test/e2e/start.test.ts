@@ -59,8 +59,7 @@ describe("npm start with no upstream configured", () => {
     child.stdout?.on("data", (data: Buffer) => (output += data.toString("utf8")));
     child.stderr?.on("data", (data: Buffer) => (output += data.toString("utf8")));
     await ready(child, () => output);
-    // A first `wrangler dev` on a fresh clone bundles and starts workerd from cold: longer than a hook's default.
-  }, READY_DEADLINE_MS + 10_000);
+  }, READY_DEADLINE_MS + 10_000); // a cold first `wrangler dev` on a fresh clone outlasts a hook's default 10 s
 
   afterAll(async () => {
     if (child.pid !== undefined && child.exitCode === null) {
