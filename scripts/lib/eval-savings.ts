@@ -137,6 +137,23 @@ function quantile(sorted: readonly number[], q: number): number {
   return sorted.length === 0 ? 0 : sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
 }
 
+/** A savings row as data, for `npm run eval -- --json`. */
+export function savingsRowData({ corpus, pack, setting, stats: s }: SavingsRow) {
+  const ratio = ratioOf(s);
+  return {
+    corpus,
+    pack,
+    setting,
+    cuts: s.cuts,
+    truth: s.truth,
+    estimate: s.estimate,
+    p10: s.p10,
+    p90: s.p90,
+    estimateOverTruth: Number.isFinite(ratio) ? ratio : null,
+    verdict: verdictOf(s),
+  };
+}
+
 /** Whether a row meets the target, is too small to judge, or misses it. */
 export function verdictOf(s: SavingsStats): "met" | "missed" | "too few cuts" {
   if (s.cuts < MIN_JUDGED_CUTS) return "too few cuts";
@@ -249,13 +266,14 @@ export function createSavingsCheck() {
       traces.set(`${corpus}\u0000${pack}`, entry);
       return (sample: LabelledSample, result: OfflineResult) => entry.items.push(traceItem(sample, result, corpus));
     },
-    section(packs: readonly CompiledPack[], dataDir: string): string {
+    /** One row per (corpus, pack, setting): the estimate against what the cut samples really had left. */
+    rows(packs: readonly CompiledPack[], dataDir: string): SavingsRow[] {
       const math = loadMathReference(dataDir);
       const all = [...traces.values()];
       if (math)
         for (const pack of packs)
           all.push({ corpus: "MATH reference", pack: pack.name, items: traceOf(pack, math, "MATH") });
-      const rows: SavingsRow[] = SAVINGS_SETTINGS.flatMap((setting) =>
+      return SAVINGS_SETTINGS.flatMap((setting) =>
         all.map(({ corpus, pack, items }) => ({
           corpus,
           pack,
@@ -263,6 +281,10 @@ export function createSavingsCheck() {
           stats: checkSavings(items, pack, setting),
         })),
       );
+    },
+    /** The eval's section on the savings estimate, in Markdown. */
+    section(rows: readonly SavingsRow[], dataDir: string): string {
+      const math = rows.some((row) => row.corpus === "MATH reference");
       return [
         "## Saved-spend estimate against the truth",
         "",

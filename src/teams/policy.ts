@@ -15,7 +15,7 @@ const UsdSchema = z.number().positive().max(1_000_000_000);
 export const PolicySchema = z.strictObject({
   /** Packs run on every request whatever `x-inflight-rules` says. */
   enforced_packs: z.array(PackNameSchema).max(32).optional(),
-  /** Packs run when a request names none (replaces the Worker's DEFAULT_PACKS). */
+  /** Packs run when a request names none, in place of the Worker's DEFAULT_PACKS; `[]`: only the enforced ones. */
   default_packs: z.array(PackNameSchema).max(32).optional(),
   /** Models a request may name; null or absent means any. */
   allowed_models: z.array(ModelPatternSchema).max(256).nullable().optional(),
@@ -34,6 +34,7 @@ export type Policy = z.infer<typeof PolicySchema>;
 /** The policy a team's requests run under, after the organisation's defaults are applied. */
 export interface EffectivePolicy {
   enforced_packs: string[];
+  /** What runs (after the enforced packs) when a request names no pack: resolved, the Worker's DEFAULT_PACKS included. */
   default_packs: string[];
   allowed_models: string[] | null;
   default_task: string | null;
@@ -51,13 +52,16 @@ export function policySchemaFor(knownPacks: readonly string[]) {
   });
 }
 
-/** Applies the organisation's policy under a team's. */
-export function effectivePolicy(org: Policy, team: Policy): EffectivePolicy {
+/**
+ * Applies the organisation's policy under a team's. `workerDefaults` is the Worker's `DEFAULT_PACKS`: the default
+ * packs when neither policy sets `default_packs`. A `default_packs: []` is a choice, not an absence: no default pack.
+ */
+export function effectivePolicy(org: Policy, team: Policy, workerDefaults: readonly string[]): EffectivePolicy {
   const pick = <T>(own: T | undefined, inherited: T | undefined, fallback: T): T =>
     own !== undefined ? own : inherited !== undefined ? inherited : fallback;
   return {
     enforced_packs: [...new Set([...(org.enforced_packs ?? []), ...(team.enforced_packs ?? [])])],
-    default_packs: pick(team.default_packs, org.default_packs, []),
+    default_packs: [...pick<readonly string[]>(team.default_packs, org.default_packs, workerDefaults)],
     allowed_models: pick(team.allowed_models, org.allowed_models, null),
     default_task: pick(team.default_task, org.default_task, null),
     budget: {
@@ -93,8 +97,12 @@ export async function writeTeamPolicy(kv: KVNamespace, team: string, policy: Pol
   await kv.put(kvKeys.teamPolicy(team), JSON.stringify(policy));
 }
 
-/** The effective policy of `team` (two KV reads). */
-export async function loadEffectivePolicy(kv: KVNamespace, team: string): Promise<EffectivePolicy> {
+/** The effective policy of `team` (two KV reads), over the Worker's `DEFAULT_PACKS`. */
+export async function loadEffectivePolicy(
+  kv: KVNamespace,
+  team: string,
+  workerDefaults: readonly string[],
+): Promise<EffectivePolicy> {
   const [org, own] = await Promise.all([readOrgPolicy(kv), readTeamPolicy(kv, team)]);
-  return effectivePolicy(org, own);
+  return effectivePolicy(org, own, workerDefaults);
 }
