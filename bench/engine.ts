@@ -77,7 +77,10 @@ function longOutput(pack: CompiledPack, pool: readonly Sample[], tokens: number)
 }
 
 function withoutBudgets(pack: CompiledPack): CompiledPack {
-  return { ...pack, rules: pack.rules.filter((rule) => rule.validator !== "length-budget") };
+  return {
+    ...pack,
+    rules: pack.rules.filter((rule) => rule.validator !== "length-budget" && rule.validator !== "solution-budget"),
+  };
 }
 
 /**

@@ -51,7 +51,9 @@ interface Hit {
 export interface Inspection {
   /**
    * Inspects the next piece of a stream's text. Returns a verdict when a `reject` or `exit` rule fires; the
-   * verdict's offset lies within this piece (or at its end). `flag` findings are collected in `flags`.
+   * verdict's offset lies within this piece (or at its end). `flag` findings are collected in `flags`. An `exit`
+   * ends the whole choice: its other streams run their end-of-output checks, and a rejection there (on its own
+   * channel) is returned instead of the exit.
    */
   push(key: StreamKey, text: string): Verdict | undefined;
   /** The choice has finished (finish_reason or end of stream): stages close and end-of-output checks run. */
@@ -294,6 +296,25 @@ export function createInspection(packs: readonly CompiledPack[], ctx: RequestCon
     return { action, rejection: describe(stream, first, tokensAt(first.at)) };
   };
 
+  /** Runs the end-of-output checks of every open stream of a choice; the first verdict they give. */
+  function endStreams(choice: number): Verdict | undefined {
+    let verdict: Verdict | undefined;
+    for (const stream of streams.values()) {
+      if (stream.key.choice !== choice || stream.finished) continue;
+      const hits: Hit[] = [];
+      for (const run of stream.wild) {
+        const finding = run.validator.end();
+        if (finding) hits.push({ run, finding, at: Math.min(run.base + finding.at, stream.chars) });
+      }
+      stream.wild = [];
+      for (const pack of stream.packs) pack.end(hits);
+      const count = stream.counter.count;
+      verdict ??= decide(stream, hits, () => count);
+      stream.finished = true;
+    }
+    return verdict;
+  }
+
   return {
     push(key, text) {
       const stream = streamFor(key);
@@ -311,25 +332,14 @@ export function createInspection(packs: readonly CompiledPack[], ctx: RequestCon
       const before = stream.counter.clone();
       stream.counter.push(text);
       const tokensAt = (at: number) => before.clone().push(text.slice(0, Math.max(0, at - start)));
-      return decide(stream, hits, tokensAt);
+      const verdict = decide(stream, hits, tokensAt);
+      if (verdict?.action !== "exit") return verdict;
+      // An early exit ends the choice: its other streams (the reasoning before the answer) end here too, and a
+      // rejection by their end-of-output checks overrides the exit.
+      const ended = endStreams(key.choice);
+      return ended?.action === "reject" ? ended : verdict;
     },
-    end(choice) {
-      let verdict: Verdict | undefined;
-      for (const stream of streams.values()) {
-        if (stream.key.choice !== choice || stream.finished) continue;
-        const hits: Hit[] = [];
-        for (const run of stream.wild) {
-          const finding = run.validator.end();
-          if (finding) hits.push({ run, finding, at: Math.min(run.base + finding.at, stream.chars) });
-        }
-        stream.wild = [];
-        for (const pack of stream.packs) pack.end(hits);
-        const count = stream.counter.count;
-        verdict ??= decide(stream, hits, () => count);
-        stream.finished = true;
-      }
-      return verdict;
-    },
+    end: endStreams,
     cleared(key) {
       const stream = streams.get(keyOf(key));
       if (!stream) return 0;

@@ -3,6 +3,7 @@ import { answerCompleteValidator } from "./answer-complete";
 import { answerConsistencyValidator } from "./answer-consistency";
 import { arithmeticValidator } from "./arithmetic";
 import { inventedQuantitiesValidator } from "./invented-quantities";
+import { solutionBudgetValidator } from "./solution-budget";
 
 /** The math validators. */
 export const mathValidators: ValidatorKind[] = [
@@ -10,4 +11,5 @@ export const mathValidators: ValidatorKind[] = [
   inventedQuantitiesValidator,
   answerConsistencyValidator,
   answerCompleteValidator,
+  solutionBudgetValidator,
 ] as ValidatorKind[];

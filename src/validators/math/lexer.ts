@@ -5,7 +5,7 @@
  */
 
 export type TokenKind =
-  | "num" // 12, 1,200, 3.5, .5
+  | "num" // 12, 1,200, 10{,}000, 10,\\!000, 10\\,000, 3.5, .5
   | "op" // + - * / ^ × ÷ · − and ** (power, or markdown bold: the scanner decides)
   | "eq" // =
   | "approx" // ≈ ≅ ≃
@@ -30,15 +30,16 @@ export interface Token {
   start: number;
 }
 
-/** How many characters past a token's end decide it (the longest rule: `,ddd` thousands plus one). */
-const LOOKAHEAD = 6;
+/** How many characters past a token's end decide it (the longest rule: `{,}ddd` thousands plus one digit). */
+const LOOKAHEAD = 8;
 
 /*
  * The rules, in priority order (the first that matches at a position wins):
  *   newline   \r\n? | \n
  *   space     [ \t\u00a0\u2009\u202f]{1,40}
  *   ann-open  <<            ann-close  >>
- *   num       \d{1,3}(?:,\d{3})+(?!\d)(?:\.\d{1,30})? | \d{1,30}(?:\.\d{1,30})? | \.\d{1,30}
+ *   num       \d{1,3}(?:SEP\d{3})+(?!\d)(?:\.\d{1,30})? for SEP = , | {,} | ,\! | \, (in that order, one kind per
+ *             number) | \d{1,30}(?:\.\d{1,30})? | \.\d{1,30}
  *   cmd       \\[A-Za-z]{1,20} | \\[^A-Za-z]   (one code point)
  *   word      \p{L}{1,40}   (code points)
  *   rel       ==+ | => | <= | >= | != | =< | [<>≤≥≠]
@@ -140,26 +141,34 @@ function fractionEnd(text: string, i: number): number {
   return i;
 }
 
+/** Thousands separators, in the order the rules try them: `1,234`, LaTeX `1{,}234`, `1,\!234` and `1\,234`. */
+const SEPARATORS = [",", "{,}", ",\\!", "\\,"] as const;
+
+/** Whether `sep` followed by three digits starts at `j`. */
+function groupAt(text: string, j: number, sep: string): boolean {
+  if (!text.startsWith(sep, j)) return false;
+  const k = j + sep.length;
+  return isDigit(text.charCodeAt(k)) && isDigit(text.charCodeAt(k + 1)) && isDigit(text.charCodeAt(k + 2));
+}
+
 /** The end of the number starting at `i` (a digit there). */
 function numberEnd(text: string, i: number): number {
-  // \d{1,3}(?:,\d{3})+(?!\d)(?:\.\d{1,30})?
+  // \d{1,3}(?:SEP\d{3})+(?!\d)(?:\.\d{1,30})? for each separator in turn (one kind per number)
   const lead = digitsEnd(text, i, 4);
-  if (lead - i <= 3 && text.charCodeAt(lead) === 44) {
-    let j = lead;
-    const groupEnds: number[] = [];
-    while (
-      text.charCodeAt(j) === 44 &&
-      isDigit(text.charCodeAt(j + 1)) &&
-      isDigit(text.charCodeAt(j + 2)) &&
-      isDigit(text.charCodeAt(j + 3))
-    ) {
-      j += 4;
-      groupEnds.push(j);
+  if (lead - i <= 3) {
+    for (const sep of SEPARATORS) {
+      if (!groupAt(text, lead, sep)) continue;
+      let j = lead;
+      const groupEnds: number[] = [];
+      while (groupAt(text, j, sep)) {
+        j += sep.length + 3;
+        groupEnds.push(j);
+      }
+      let k = groupEnds.length;
+      // Backtrack while a digit follows the last group (only the last can have one: the others are followed by a separator).
+      if (isDigit(text.charCodeAt(groupEnds[k - 1]!))) k -= 1;
+      if (k > 0) return fractionEnd(text, groupEnds[k - 1]!);
     }
-    let k = groupEnds.length;
-    // Backtrack while a digit follows the last group (only the last can have one: the others are followed by `,`).
-    if (k > 0 && isDigit(text.charCodeAt(groupEnds[k - 1]!))) k -= 1;
-    if (k > 0) return fractionEnd(text, groupEnds[k - 1]!);
   }
   // \d{1,30}(?:\.\d{1,30})?
   return fractionEnd(text, digitsEnd(text, i, 30));
