@@ -36,19 +36,17 @@ export const answerCompleteValidator: ValidatorKind<typeof params> = {
       let base: number | undefined;
       return {
         push(text) {
-          for (const run of split.push(text)) {
-            if (run.region !== "answer") continue;
-            base ??= run.start;
-            const answer = scanner.push(run.text).find((a) => wanted.has(a.marker));
-            if (answer) {
-              return {
-                at: base + answer.at,
-                evidence: answer.evidence,
-                detail: `the final answer (${answer.value}) is complete`,
-              };
-            }
-          }
-          return undefined;
+          return split.push(text, (region, run, start) => {
+            if (region !== "answer") return undefined;
+            base ??= start;
+            const answer = scanner.push(run).find((a) => wanted.has(a.marker));
+            if (!answer) return undefined;
+            return {
+              at: base + answer.at,
+              evidence: answer.evidence,
+              detail: `the final answer (${answer.value}) is complete`,
+            };
+          });
         },
         end: () => undefined,
         stateSize: () => split.size() + scanner.size(),

@@ -2,7 +2,7 @@ import { z } from "zod";
 import type { ValidatorKind } from "../../engine/types";
 import { createAnswerScanner, type Answer } from "./answers";
 import { normalizeAnswer, sameAnswer } from "./answer-value";
-import { createThinkingSplit } from "./thinking";
+import { createThinkingSplit, type Region } from "./thinking";
 
 const params = z.strictObject({
   /**
@@ -33,7 +33,8 @@ export const answerConsistencyValidator: ValidatorKind<typeof params> = {
       if (target.channel === "reasoning") return undefined;
       const split = createThinkingSplit(target);
       const scanner = createAnswerScanner();
-      const drafts = createAnswerScanner();
+      /** The thinking's own answers (made when thinking text first comes). */
+      let drafts: ReturnType<typeof createAnswerScanner> | undefined;
       /** The last answer the thinking stated, and where (within the thinking). */
       let draft: Keyed | undefined;
       let thinkingLength = 0;
@@ -77,28 +78,25 @@ export const answerConsistencyValidator: ValidatorKind<typeof params> = {
         if (last) draft = { answer: last, key: normalizeAnswer(last.value) };
       }
 
-      function feed(runs: ReturnType<typeof split.push>, final: boolean) {
-        for (const run of runs) {
-          if (run.region === "thinking") {
-            think(drafts.push(run.text), run.text.length);
-            continue;
-          }
-          if (base === undefined) {
-            // The thinking is over: its unfinished last line may hold its conclusion.
-            think(drafts.end(), 0);
-            base = run.start;
-          }
-          const finding = check(scanner.push(run.text));
-          if (finding) return finding;
+      const visit = (region: Region, text: string, start: number) => {
+        if (region === "thinking") {
+          drafts ??= createAnswerScanner();
+          think(drafts.push(text), text.length);
+          return undefined;
         }
-        return final && base !== undefined ? check(scanner.end()) : undefined;
-      }
+        if (base === undefined) {
+          // The thinking is over: its unfinished last line may hold its conclusion.
+          if (drafts) think(drafts.end(), 0);
+          base = start;
+        }
+        return check(scanner.push(text));
+      };
 
       return {
-        push: (text) => feed(split.push(text), false),
-        end: () => feed(split.end(), true),
+        push: (text) => split.push(text, visit),
+        end: () => split.end(visit) ?? (base !== undefined ? check(scanner.end()) : undefined),
         stateSize: () =>
-          split.size() + scanner.size() + drafts.size() + (first?.answer.value.length ?? 0) + (draft ? 200 : 0),
+          split.size() + scanner.size() + (drafts?.size() ?? 0) + (first?.answer.value.length ?? 0) + (draft ? 200 : 0),
       };
     };
   },

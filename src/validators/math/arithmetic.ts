@@ -5,9 +5,9 @@ import { normalizeAnswer } from "./answer-value";
 import { close } from "./chain";
 import { numberKey, promptNumberKeys } from "./prompt-numbers";
 import { scanOptionsFor } from "./scanner";
-import { createSolutionCheck } from "./solution-check";
-import { createThinkingCheck } from "./thinking-check";
-import { createThinkingSplit, type RegionText } from "./thinking";
+import { createSolutionCheck, type Check } from "./solution-check";
+import { createThinkingCheck, type ThinkingCheck } from "./thinking-check";
+import { createThinkingSplit, type Region } from "./thinking";
 
 const params = z.strictObject({
   /** Also check GSM8K calculator annotations `<<48/2=24>>` (on by default). */
@@ -40,20 +40,17 @@ export const arithmeticValidator: ValidatorKind<typeof params> = {
   defaultChannels: ["content"],
   compile({ annotations, retractionWindow, thinkingWindow }) {
     return (ctx, target) => {
-      const { customStar } = scanOptionsFor(ctx.prompt);
+      const { customStar } = scanOptionsFor(ctx, ctx.prompt);
       const split = createThinkingSplit(target);
-      const solution = createSolutionCheck({ annotations, retractionWindow, customStar });
-      const promptKeys = promptNumberKeys(ctx, ctx.prompt);
-      const thinking = createThinkingCheck({
-        window: thinkingWindow,
-        customStar,
-        given: (value) => promptKeys.has(numberKey(Math.abs(value))),
-      });
-      const answers = createAnswerScanner();
+      // Each part is made when its text first comes: most streams have no thinking, a reasoning stream no answer.
+      let solution: Check | undefined;
+      let thinking: ThinkingCheck | undefined;
+      let answers: ReturnType<typeof createAnswerScanner> | undefined;
       let thinkingBase: number | undefined;
       let answerBase: number | undefined;
       let thinkingDone = false;
       let answerChecked = false;
+      const standing = () => thinking?.standing() ?? [];
 
       const shift = (finding: Finding | undefined, base: number): Finding | undefined =>
         finding && { ...finding, at: base + finding.at };
@@ -62,7 +59,7 @@ export const arithmeticValidator: ValidatorKind<typeof params> = {
       function endThinking(): Finding | undefined {
         if (thinkingDone || thinkingBase === undefined) return undefined;
         thinkingDone = true;
-        const finding = thinking.end();
+        const finding = thinking!.end();
         return finding && { ...finding, at: split.thinkingEnd ?? thinkingBase + finding.at };
       }
 
@@ -76,7 +73,7 @@ export const arithmeticValidator: ValidatorKind<typeof params> = {
         answerChecked = true;
         const key = normalizeAnswer(answer.value);
         if (!key || !("number" in key)) return undefined;
-        const slip = thinking.standing().find((s) => close(s.wrong, key.number) && !close(s.truth, key.number));
+        const slip = standing().find((s) => close(s.wrong, key.number) && !close(s.truth, key.number));
         if (!slip) return undefined;
         return {
           at: answerBase! + answer.at,
@@ -85,40 +82,41 @@ export const arithmeticValidator: ValidatorKind<typeof params> = {
         };
       }
 
-      function feed(run: RegionText): Finding | undefined {
-        if (run.region === "thinking") {
-          thinkingBase ??= run.start;
-          return shift(thinking.push(run.text), thinkingBase);
+      function feed(region: Region, text: string, start: number): Finding | undefined {
+        if (region === "thinking") {
+          thinkingBase ??= start;
+          thinking ??= createThinkingCheck({
+            window: thinkingWindow,
+            customStar,
+            given: (value) => promptNumberKeys(ctx, ctx.prompt).has(numberKey(Math.abs(value))),
+          });
+          return shift(thinking.push(text), thinkingBase);
         }
         const ended = endThinking();
         if (ended) return ended;
-        answerBase ??= run.start;
-        const finding = shift(solution.push(run.text), answerBase);
-        if (finding || answerChecked || thinking.standing().length === 0) return finding;
-        return checkAnswer(answers.push(run.text));
+        answerBase ??= start;
+        solution ??= createSolutionCheck({ annotations, retractionWindow, customStar });
+        const finding = shift(solution.push(text), answerBase);
+        if (finding || answerChecked || standing().length === 0) return finding;
+        answers ??= createAnswerScanner();
+        return checkAnswer(answers.push(text));
       }
 
       return {
         push(text) {
-          for (const run of split.push(text)) {
-            const finding = feed(run);
-            if (finding) return finding;
-          }
+          const finding = split.push(text, feed);
+          if (finding) return finding;
           return split.thinkingEnd !== undefined ? endThinking() : undefined;
         },
         end() {
-          for (const run of split.end()) {
-            const finding = feed(run);
-            if (finding) return finding;
-          }
-          const thought = endThinking();
-          if (thought) return thought;
-          if (answerBase === undefined) return undefined;
+          const last = split.end(feed) ?? endThinking();
+          if (last) return last;
+          if (answerBase === undefined || !solution) return undefined;
           const finding = shift(solution.end(), answerBase);
-          if (finding || answerChecked || thinking.standing().length === 0) return finding;
+          if (finding || answerChecked || !answers) return finding;
           return checkAnswer(answers.end());
         },
-        stateSize: () => split.size() + solution.size() + thinking.size() + answers.size(),
+        stateSize: () => split.size() + (solution?.size() ?? 0) + (thinking?.size() ?? 0) + (answers?.size() ?? 0),
       };
     };
   },

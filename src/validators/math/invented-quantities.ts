@@ -4,7 +4,7 @@ import { splitChain } from "./chain";
 import { isWordCodeUnit } from "./lexer";
 import { numberKey, promptNumberKeys, wordNumbers } from "./prompt-numbers";
 import { createScanner, scanOptionsFor } from "./scanner";
-import { createThinkingSplit, type RegionText } from "./thinking";
+import { createThinkingSplit, type Region } from "./thinking";
 
 /** Numbers any solution may bring in: unit conversions, halves, percent bases, calendars. */
 export const COMMON_CONSTANTS = [
@@ -52,7 +52,7 @@ export const inventedQuantitiesValidator: ValidatorKind<typeof params> = {
        * Reads one region of the stream (offsets in it are shifted by `base` to stream offsets). Thinking is read
        * only to learn its numbers: the answer may use what the thinking computed.
        */
-      const options = scanOptionsFor(ctx.prompt);
+      const options = scanOptionsFor(ctx, ctx.prompt);
       function createReader(base: number, report: boolean) {
         let offset = 0;
         let word = "";
@@ -114,27 +114,23 @@ export const inventedQuantitiesValidator: ValidatorKind<typeof params> = {
       const split = createThinkingSplit(target);
       let thinking: ReturnType<typeof createReader> | undefined;
       let answer: ReturnType<typeof createReader> | undefined;
-      function feed(runs: RegionText[]): Finding | undefined {
-        for (const run of runs) {
-          if (run.region === "thinking") {
-            thinking ??= createReader(run.start, false);
-            thinking.push(run.text);
-            continue;
-          }
-          if (thinking) {
-            thinking.end();
-            thinking = undefined;
-          }
-          answer ??= createReader(run.start, true);
-          const finding = answer.push(run.text);
-          if (finding) return finding;
+      function feed(region: Region, text: string, start: number): Finding | undefined {
+        if (region === "thinking") {
+          thinking ??= createReader(start, false);
+          thinking.push(text);
+          return undefined;
         }
-        return undefined;
+        if (thinking) {
+          thinking.end();
+          thinking = undefined;
+        }
+        answer ??= createReader(start, true);
+        return answer.push(text);
       }
       return {
-        push: (text) => feed(split.push(text)),
+        push: (text) => split.push(text, feed),
         end() {
-          const finding = feed(split.end());
+          const finding = split.end(feed);
           if (finding) return finding;
           thinking?.end();
           return answer?.end();

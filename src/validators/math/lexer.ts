@@ -155,7 +155,9 @@ function groupAt(text: string, j: number, sep: string): boolean {
 function numberEnd(text: string, i: number): number {
   // \d{1,3}(?:SEP\d{3})+(?!\d)(?:\.\d{1,30})? for each separator in turn (one kind per number)
   const lead = digitsEnd(text, i, 4);
-  if (lead - i <= 3) {
+  const after = text.charCodeAt(lead);
+  // Every separator starts with `,`, `{` or `\`.
+  if (lead - i <= 3 && (after === 44 || after === 123 || after === 92)) {
     for (const sep of SEPARATORS) {
       if (!groupAt(text, lead, sep)) continue;
       let j = lead;
@@ -258,12 +260,31 @@ function wordEnd(text: string, i: number): number {
   return j;
 }
 
-/** Returns a tokenizer; `push` appends the tokens the new text committed to `out`, `end` the rest. */
-export function createLexer() {
-  let pending = "";
-  let base = 0;
+/** A tokenizer (a class: one is made per stream, so its methods are shared). */
+class Lexer {
+  private pending = "";
+  private base = 0;
 
-  function lex(final: boolean, out: Token[]): Token[] {
+  /** Appends the tokens the new text committed to `out`. */
+  push(text: string, out: Token[] = []): Token[] {
+    this.pending += text;
+    // Nothing can be committed until LOOKAHEAD characters follow the first pending token's start.
+    if (this.pending.length <= LOOKAHEAD) return out;
+    return this.lex(false, out);
+  }
+
+  /** Appends the rest of the tokens to `out`. */
+  end(out: Token[] = []): Token[] {
+    return this.lex(true, out);
+  }
+
+  /** Characters held back until their tokens are decided (bounded by the longest token plus the lookahead). */
+  size(): number {
+    return this.pending.length;
+  }
+
+  private lex(final: boolean, out: Token[]): Token[] {
+    const pending = this.pending;
     let pos = 0;
     const length = pending.length;
     // A token is committed once LOOKAHEAD characters follow it: no token can end past `stop`.
@@ -271,27 +292,18 @@ export function createLexer() {
     while (pos < stop) {
       const end = lexAt(pending, pos);
       if (end > stop) break;
-      out.push({ kind: lexedKind, text: pending.slice(pos, end), start: base + pos });
+      out.push({ kind: lexedKind, text: pending.slice(pos, end), start: this.base + pos });
       pos = end;
     }
     if (pos > 0) {
-      pending = pending.slice(pos);
-      base += pos;
+      this.pending = pending.slice(pos);
+      this.base += pos;
     }
     return out;
   }
+}
 
-  return {
-    push(text: string, out: Token[] = []): Token[] {
-      pending += text;
-      // Nothing can be committed until LOOKAHEAD characters follow the first pending token's start.
-      if (pending.length <= LOOKAHEAD) return out;
-      return lex(false, out);
-    },
-    end(out: Token[] = []): Token[] {
-      return lex(true, out);
-    },
-    /** Characters held back until their tokens are decided (bounded by the longest token plus the lookahead). */
-    size: () => pending.length,
-  };
+/** Returns a tokenizer; `push` appends the tokens the new text committed to `out`, `end` the rest. */
+export function createLexer(): Lexer {
+  return new Lexer();
 }

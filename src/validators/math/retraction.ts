@@ -25,6 +25,86 @@ const MAX_PENDING = 8;
 /** Text kept before the current offset, beyond what pending findings need (covers the scanner's delay). */
 const KEEP = 512;
 
+/** The hold (a class: one is made per stream, so its methods are shared). */
+class Hold<T extends Finding> implements RetractionHold<T> {
+  private queue: T[] = [];
+  private tail = "";
+  /** Offset of `tail[0]`. */
+  private tailStart = 0;
+  private offset = 0;
+
+  constructor(
+    private readonly window: number,
+    private readonly retracts: (text: string, finding: T) => boolean,
+    private readonly windowEnd?: (text: string) => number | undefined,
+  ) {}
+
+  feed(text: string): void {
+    this.tail += text;
+    this.offset += text.length;
+  }
+
+  hold(finding: T): void {
+    if (this.queue.length < MAX_PENDING) this.queue.push(finding);
+  }
+
+  release(): T | undefined {
+    if (this.queue.length === 0) {
+      this.trim();
+      return undefined;
+    }
+    const finding = this.due(this.offset, false);
+    this.trim();
+    return finding;
+  }
+
+  end(): T | undefined {
+    return this.due(this.offset, true);
+  }
+
+  pending(): readonly T[] {
+    return this.queue;
+  }
+
+  size(): number {
+    return this.tail.length + this.queue.length * 64;
+  }
+
+  private windowText(from: number, to: number): string | undefined {
+    if (from < this.tailStart) return undefined;
+    return this.tail.slice(from - this.tailStart, to - this.tailStart);
+  }
+
+  /** Judges the earliest pending finding whose window ends by `limit`. */
+  private due(limit: number, final: boolean): T | undefined {
+    while (this.queue.length > 0) {
+      const first = this.queue[0]!;
+      const from = Math.max(0, first.at - 1);
+      const seen = this.windowText(from, Math.min(first.at + this.window, limit));
+      let until = first.at + this.window;
+      const early = seen === undefined ? undefined : this.windowEnd?.(seen);
+      if (early !== undefined) until = Math.min(until, first.at + early);
+      if (!final && until > limit) return undefined;
+      this.queue.shift();
+      until = Math.min(until, limit);
+      // Text no longer kept (a finding reported far behind the stream) is not judged: precision first.
+      if (seen === undefined || this.retracts(seen.slice(first.at - from, until - from), first)) continue;
+      return { ...first, at: until };
+    }
+    return undefined;
+  }
+
+  private trim() {
+    // Trimmed in steps of KEEP, so that a stream's pieces are not copied once each.
+    if (this.tail.length < 2 * KEEP) return;
+    const keepFrom = Math.min(this.offset - KEEP, (this.queue[0]?.at ?? Infinity) - 1);
+    if (keepFrom > this.tailStart) {
+      this.tail = this.tail.slice(keepFrom - this.tailStart);
+      this.tailStart = keepFrom;
+    }
+  }
+}
+
 /**
  * @param window characters after a finding in which a retraction may come
  * @param retracts whether the text of a window takes its finding back
@@ -37,61 +117,5 @@ export function createRetractionHold<T extends Finding = Finding>(
   retracts: (text: string, finding: T) => boolean,
   windowEnd?: (text: string) => number | undefined,
 ): RetractionHold<T> {
-  let pending: T[] = [];
-  let tail = "";
-  /** Offset of `tail[0]`. */
-  let tailStart = 0;
-  let offset = 0;
-
-  function windowText(from: number, to: number): string | undefined {
-    if (from < tailStart) return undefined;
-    return tail.slice(from - tailStart, to - tailStart);
-  }
-
-  /** Judges the earliest pending finding whose window ends by `limit`. */
-  function due(limit: number, final: boolean): T | undefined {
-    while (pending.length > 0) {
-      const first = pending[0]!;
-      const from = Math.max(0, first.at - 1);
-      const seen = windowText(from, Math.min(first.at + window, limit));
-      let until = first.at + window;
-      const early = seen === undefined ? undefined : windowEnd?.(seen);
-      if (early !== undefined) until = Math.min(until, first.at + early);
-      if (!final && until > limit) return undefined;
-      pending = pending.slice(1);
-      until = Math.min(until, limit);
-      // Text no longer kept (a finding reported far behind the stream) is not judged: precision first.
-      if (seen === undefined || retracts(seen.slice(first.at - from, until - from), first)) continue;
-      return { ...first, at: until };
-    }
-    return undefined;
-  }
-
-  function trim() {
-    const keepFrom = Math.min(offset - KEEP, (pending[0]?.at ?? Infinity) - 1);
-    if (keepFrom > tailStart) {
-      tail = tail.slice(keepFrom - tailStart);
-      tailStart = keepFrom;
-    }
-  }
-
-  return {
-    feed(text) {
-      tail += text;
-      offset += text.length;
-    },
-    hold(finding) {
-      if (pending.length < MAX_PENDING) pending.push(finding);
-    },
-    release() {
-      const finding = due(offset, false);
-      trim();
-      return finding;
-    },
-    end() {
-      return due(offset, true);
-    },
-    pending: () => pending,
-    size: () => tail.length + pending.length * 64,
-  };
+  return new Hold(window, retracts, windowEnd);
 }

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { createTokenCounter } from "../../engine/tokens";
-import type { Finding, ValidatorKind } from "../../engine/types";
-import { createThinkingSplit } from "./thinking";
+import type { Finding, Target, Validator, ValidatorKind } from "../../engine/types";
+import { createThinkingSplit, type Region, type ThinkingSplit } from "./thinking";
 
 /** Where a solution's working ends and its final answer begins (the math pack's answer markers). */
 export const FINAL_ANSWER_MARKERS = [
@@ -26,13 +26,105 @@ const params = z.strictObject({
 
 const MAX_MARKER = Math.max(...FINAL_ANSWER_MARKERS.map((m) => m.length));
 
-/** The length of the longest end of `text` that starts a marker (held back until it is decided). */
-function markerPrefix(text: string): number {
-  for (let n = Math.min(text.length, MAX_MARKER - 1); n > 0; n -= 1) {
-    const tail = text.slice(text.length - n);
-    if (FINAL_ANSWER_MARKERS.some((marker) => marker.startsWith(tail))) return n;
+/** Whether `text` holds the last character of a marker (`#`, `{`, `s`, `:`): only then can one complete in it. */
+function mayEndMarker(text: string): boolean {
+  for (let i = 0; i < text.length; i += 1) {
+    const code = text.charCodeAt(i);
+    if (code === 35 || code === 123 || code === 115 || code === 58) return true;
   }
-  return 0;
+  return false;
+}
+
+/**
+ * Counts one region of a stream against the budget. Text is counted as it comes; in the solution, a budget
+ * crossed at offset `c` is reported once no final-answer marker can start at or before `c` any more (so the
+ * count stops at the marker, as if the text after it had never been counted).
+ */
+class Budget implements Validator {
+  private readonly split: ThinkingSplit;
+  private readonly counter = createTokenCounter();
+  private tail = "";
+  /** Solution text since `recentStart`, kept to find a marker split across pieces. */
+  private recent = "";
+  private recentStart = 0;
+  private answered = false;
+  /** Where the budget ran out, not yet reported (the solution may still turn out to have ended before it). */
+  private over: Finding | undefined = undefined;
+  private readonly visit = (region: Region, text: string, start: number) => this.feed(region, text, start);
+
+  constructor(
+    private readonly scope: "thinking" | "solution",
+    private readonly maxTokens: number,
+    target: Target,
+  ) {
+    this.split = createThinkingSplit(target);
+  }
+
+  push(text: string): Finding | undefined {
+    return this.split.push(text, this.visit);
+  }
+
+  end(): Finding | undefined {
+    return this.split.end(this.visit) ?? this.over;
+  }
+
+  stateSize(): number {
+    return this.split.size() + this.tail.length + this.recent.length;
+  }
+
+  private feed(region: Region, text: string, start: number): Finding | undefined {
+    if (this.scope === "thinking") return region === "thinking" ? this.count(text, start) : undefined;
+    if (region !== "answer" || this.answered) return undefined;
+    if (this.recent === "") this.recentStart = start;
+    this.recent += text;
+    if (mayEndMarker(text)) {
+      let found = -1;
+      for (const marker of FINAL_ANSWER_MARKERS) {
+        const i = this.recent.indexOf(marker);
+        if (i >= 0 && (found < 0 || i < found)) found = i;
+      }
+      if (found >= 0) {
+        const marker = this.recentStart + found;
+        this.answered = true;
+        const over = this.over;
+        if (over) return over.at < marker ? over : undefined;
+        return this.count(text.slice(0, Math.max(0, marker - start)), start);
+      }
+    }
+    if (this.recent.length > 64) {
+      this.recentStart += this.recent.length - (MAX_MARKER - 1);
+      this.recent = this.recent.slice(-(MAX_MARKER - 1));
+    }
+    if (!this.over) this.over = this.count(text, start);
+    const seen = start + text.length;
+    // No marker can start at or before the crossing once MAX_MARKER more characters have come without one.
+    return this.over && seen >= this.over.at + MAX_MARKER ? this.over : undefined;
+  }
+
+  /** Counts `text` (starting at stream offset `start`); the finding where the budget runs out, if it does. */
+  private count(text: string, start: number): Finding | undefined {
+    if (text.length === 0) return undefined;
+    this.tail += text;
+    if (this.tail.length > 160) this.tail = this.tail.slice(-80);
+    const { counter, maxTokens } = this;
+    // The estimate adds at most one token a character: a piece that cannot reach the budget needs no copy.
+    if (counter.count + 2 * text.length <= maxTokens) {
+      counter.push(text);
+      return undefined;
+    }
+    const before = counter.clone();
+    if (counter.push(text) <= maxTokens) return undefined;
+    // The character whose token went over the budget.
+    let i = 0;
+    while (i < text.length && before.push(text[i]!) <= maxTokens) i += 1;
+    const what = this.scope === "thinking" ? "the thinking" : "the solution";
+    const where = this.scope === "thinking" ? "" : " without reaching a final answer";
+    return {
+      at: start + i,
+      evidence: this.tail.slice(-80),
+      detail: `${what} ran past its budget of ${maxTokens} tokens${where}`,
+    };
+  }
 }
 
 /**
@@ -48,71 +140,7 @@ export const solutionBudgetValidator: ValidatorKind<typeof params> = {
   params,
   defaultChannels: ["content"],
   compile({ scope, maxTokens }) {
-    return (_ctx, target) => {
-      if (scope === "solution" && target.channel === "reasoning") return undefined;
-      const split = createThinkingSplit(target);
-      const counter = createTokenCounter();
-      /** Solution text not counted yet because it may start a marker; and whether a marker was found. */
-      let held = "";
-      let heldStart = 0;
-      let answered = false;
-      let tail = "";
-
-      /** Counts `text` (starting at stream offset `start`); the finding where the budget runs out, if it does. */
-      function count(text: string, start: number): Finding | undefined {
-        if (text.length === 0) return undefined;
-        tail = (tail + text).slice(-80);
-        const before = counter.clone();
-        if (counter.push(text) <= maxTokens) return undefined;
-        // The character whose token went over the budget.
-        let i = 0;
-        while (i < text.length && before.push(text[i]!) <= maxTokens) i += 1;
-        const what = scope === "thinking" ? "the thinking" : "the solution";
-        const where = scope === "thinking" ? "" : " without reaching a final answer";
-        return { at: start + i, evidence: tail, detail: `${what} ran past its budget of ${maxTokens} tokens${where}` };
-      }
-
-      function solution(text: string, start: number, final: boolean): Finding | undefined {
-        if (answered) return undefined;
-        if (held === "") heldStart = start;
-        const buffer = held + text;
-        let found = -1;
-        for (const marker of FINAL_ANSWER_MARKERS) {
-          const i = buffer.indexOf(marker);
-          if (i >= 0 && (found < 0 || i < found)) found = i;
-        }
-        if (found >= 0) {
-          answered = true;
-          held = "";
-          return count(buffer.slice(0, found), heldStart);
-        }
-        const keep = final ? 0 : markerPrefix(buffer);
-        held = buffer.slice(buffer.length - keep);
-        const finding = count(buffer.slice(0, buffer.length - keep), heldStart);
-        heldStart += buffer.length - keep;
-        return finding;
-      }
-
-      function feed(runs: ReturnType<typeof split.push>, final: boolean): Finding | undefined {
-        for (const run of runs) {
-          const finding =
-            run.region === "thinking"
-              ? scope === "thinking"
-                ? count(run.text, run.start)
-                : undefined
-              : scope === "solution"
-                ? solution(run.text, run.start, false)
-                : undefined;
-          if (finding) return finding;
-        }
-        return final && scope === "solution" ? solution("", heldStart + held.length, true) : undefined;
-      }
-
-      return {
-        push: (text) => feed(split.push(text), false),
-        end: () => feed(split.end(), true),
-        stateSize: () => split.size() + held.length + tail.length,
-      };
-    };
+    return (_ctx, target) =>
+      scope === "solution" && target.channel === "reasoning" ? undefined : new Budget(scope, maxTokens, target);
   },
 };

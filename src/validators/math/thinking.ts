@@ -10,18 +10,17 @@ import type { Target } from "../../engine/types";
 
 export type Region = "thinking" | "answer";
 
-/** A run of text of one region; `start` is its offset in the stream. */
-export interface RegionText {
-  region: Region;
-  text: string;
-  start: number;
-}
+/**
+ * Receives a run of text of one region (`start`: its offset in the stream); a result other than undefined stops
+ * the visit and is returned (a validator's finding).
+ */
+export type Visit<R> = (region: Region, text: string, start: number) => R | undefined;
 
 export interface ThinkingSplit {
-  /** The region runs the new text completes, in order (the tags themselves belong to neither). */
-  push(text: string): RegionText[];
-  /** The stream ended: the rest of the text. */
-  end(): RegionText[];
+  /** Visits the region runs the new text completes, in order (the tags themselves belong to neither). */
+  push<R>(text: string, visit: Visit<R>): R | undefined;
+  /** The stream ended: visits the rest of the text. */
+  end<R>(visit: Visit<R>): R | undefined;
   /** Where the thinking ended (the offset just after `</think>`, or the end of a reasoning stream), once known. */
   readonly thinkingEnd: number | undefined;
   size(): number;
@@ -38,75 +37,87 @@ function partialTag(text: string, tag: string): number {
   return 0;
 }
 
-/** Starts splitting one stream watched as `target`. */
-export function createThinkingSplit(target: Pick<Target, "channel">): ThinkingSplit {
-  const allThinking = target.channel === "reasoning";
+/** Splits one stream (a class: one is made per stream and validator, so its methods are shared). */
+class Split implements ThinkingSplit {
+  private readonly allThinking: boolean;
   /** `open`: deciding whether the content opens with `<think>`; then inside it; then after it. */
-  let state: "open" | Region = allThinking ? "thinking" : "open";
-  let held = "";
-  /** Offset of `held[0]`. */
-  let heldStart = 0;
-  let thinkingEnd: number | undefined;
+  private state: "open" | Region;
+  private held = "";
+  /** Offset of `held[0]` (of the next text, when nothing is held). */
+  private heldStart = 0;
+  thinkingEnd: number | undefined = undefined;
 
-  function run(region: Region, text: string, start: number, out: RegionText[]) {
-    if (text.length > 0) out.push({ region, text, start });
+  constructor(channel: Target["channel"]) {
+    this.allThinking = channel === "reasoning";
+    this.state = this.allThinking ? "thinking" : "open";
   }
 
-  function step(final: boolean): RegionText[] {
-    const out: RegionText[] = [];
+  push<R>(text: string, visit: Visit<R>): R | undefined {
+    // The common case: past any thinking, nothing held, the text is the answer as it comes.
+    if (this.state === "answer" && this.held === "") {
+      const start = this.heldStart;
+      this.heldStart += text.length;
+      return text.length > 0 ? visit("answer", text, start) : undefined;
+    }
+    this.held += text;
+    return this.step(false, visit);
+  }
+
+  end<R>(visit: Visit<R>): R | undefined {
+    const found = this.step(true, visit);
+    if (this.state === "thinking" && this.thinkingEnd === undefined) this.thinkingEnd = this.heldStart;
+    return found;
+  }
+
+  size(): number {
+    return this.held.length;
+  }
+
+  private step<R>(final: boolean, visit: Visit<R>): R | undefined {
     for (;;) {
-      if (state === "open") {
-        const lead = held.length - held.trimStart().length;
-        const rest = held.slice(lead);
+      if (this.state === "open") {
+        const lead = this.held.length - this.held.trimStart().length;
+        const rest = this.held.slice(lead);
         if (rest.startsWith(OPEN)) {
-          state = "thinking";
-          held = rest.slice(OPEN.length);
-          heldStart += lead + OPEN.length;
+          this.state = "thinking";
+          this.held = rest.slice(OPEN.length);
+          this.heldStart += lead + OPEN.length;
           continue;
         }
         // Leading whitespace is bounded: a content that opens with a page of blanks opens with no tag.
-        if (!final && lead < 256 && (rest.length === 0 || OPEN.startsWith(rest))) return out;
-        state = "answer";
+        if (!final && lead < 256 && (rest.length === 0 || OPEN.startsWith(rest))) return undefined;
+        this.state = "answer";
         continue;
       }
-      if (state === "answer") {
-        run("answer", held, heldStart, out);
-        heldStart += held.length;
-        held = "";
-        return out;
-      }
+      if (this.state === "answer") return this.flush("answer", this.held.length, visit);
       // Thinking: up to `</think>` (never on the reasoning channel, which is thinking to its end).
-      const close = allThinking ? -1 : held.indexOf(CLOSE);
+      const close = this.allThinking ? -1 : this.held.indexOf(CLOSE);
       if (close >= 0) {
-        run("thinking", held.slice(0, close), heldStart, out);
-        thinkingEnd = heldStart + close + CLOSE.length;
-        held = held.slice(close + CLOSE.length);
-        heldStart = thinkingEnd;
-        state = "answer";
+        const found = this.flush("thinking", close, visit);
+        this.thinkingEnd = this.heldStart + CLOSE.length;
+        this.held = this.held.slice(CLOSE.length);
+        this.heldStart = this.thinkingEnd;
+        this.state = "answer";
+        if (found !== undefined) return found;
         continue;
       }
-      const keep = final || allThinking ? 0 : partialTag(held, CLOSE);
-      run("thinking", held.slice(0, held.length - keep), heldStart, out);
-      heldStart += held.length - keep;
-      held = held.slice(held.length - keep);
-      if (final && thinkingEnd === undefined) thinkingEnd = heldStart;
-      return out;
+      const keep = final || this.allThinking ? 0 : partialTag(this.held, CLOSE);
+      return this.flush("thinking", this.held.length - keep, visit);
     }
   }
 
-  return {
-    push(text) {
-      held += text;
-      return step(false);
-    },
-    end() {
-      const out = step(true);
-      if (state === "thinking" && thinkingEnd === undefined) thinkingEnd = heldStart;
-      return out;
-    },
-    get thinkingEnd() {
-      return thinkingEnd;
-    },
-    size: () => held.length,
-  };
+  /** Visits the first `length` held characters as `region` and drops them. */
+  private flush<R>(region: Region, length: number, visit: Visit<R>): R | undefined {
+    if (length === 0) return undefined;
+    const text = this.held.length === length ? this.held : this.held.slice(0, length);
+    const start = this.heldStart;
+    this.held = this.held.slice(length);
+    this.heldStart += length;
+    return visit(region, text, start);
+  }
+}
+
+/** Starts splitting one stream watched as `target`. */
+export function createThinkingSplit(target: Pick<Target, "channel">): ThinkingSplit {
+  return new Split(target.channel);
 }
