@@ -206,9 +206,18 @@ function runAll(runs: RuleRun[], text: string, hits: Hit[]): RuleRun[] {
   return kept;
 }
 
+/** Characters of recent text a stream keeps, to convert a finding's offset that lies before the current piece. */
+const HISTORY = 1024;
+
 class Stream {
   chars = 0;
   readonly counter: TokenCounter = createTokenCounter();
+  /**
+   * The last HISTORY to 2×HISTORY characters and the token count before them: a validator that looks ahead
+   * (a lexer's lookahead, a window for a correction) reports a finding a little after the text it is about.
+   */
+  private recent = "";
+  private readonly recentCounter: TokenCounter = createTokenCounter();
   wild: RuleRun[];
   readonly packs: PackStream[];
   finished = false;
@@ -235,6 +244,22 @@ class Stream {
       if (validator) runs.push({ rule, validator, base });
     }
     return runs;
+  }
+
+  /** Keeps the recent text (called with every piece, after `chars` counts it). */
+  record(text: string): void {
+    this.recent += text;
+    if (this.recent.length > 2 * HISTORY) {
+      const cut = this.recent.length - HISTORY;
+      this.recentCounter.push(this.recent.slice(0, cut));
+      this.recent = this.recent.slice(cut);
+    }
+  }
+
+  /** Estimated tokens of the text before offset `at`, for an `at` within the recent text (else the oldest kept). */
+  tokensBefore(at: number): number {
+    const recentStart = this.chars - this.recent.length;
+    return this.recentCounter.clone().push(this.recent.slice(0, Math.max(0, at - recentStart)));
   }
 
   /** Whether any hit ends the stream (anything but a flag). */
@@ -308,8 +333,7 @@ export function createInspection(packs: readonly CompiledPack[], ctx: RequestCon
       }
       stream.wild = [];
       for (const pack of stream.packs) pack.end(hits);
-      const count = stream.counter.count;
-      verdict ??= decide(stream, hits, () => count);
+      verdict ??= decide(stream, hits, (at) => stream.tokensBefore(at));
       stream.finished = true;
     }
     return verdict;
@@ -321,6 +345,7 @@ export function createInspection(packs: readonly CompiledPack[], ctx: RequestCon
       if (stream.finished || text.length === 0) return undefined;
       const start = stream.chars;
       stream.chars += text.length;
+      stream.record(text);
       const hits: Hit[] = [];
       stream.wild = runAll(stream.wild, text, hits);
       for (const pack of stream.packs) pack.push(text, hits);
@@ -331,7 +356,8 @@ export function createInspection(packs: readonly CompiledPack[], ctx: RequestCon
       }
       const before = stream.counter.clone();
       stream.counter.push(text);
-      const tokensAt = (at: number) => before.clone().push(text.slice(0, Math.max(0, at - start)));
+      const tokensAt = (at: number) =>
+        at >= start ? before.clone().push(text.slice(0, at - start)) : stream.tokensBefore(at);
       const verdict = decide(stream, hits, tokensAt);
       if (verdict?.action !== "exit") return verdict;
       // An early exit ends the choice: its other streams (the reasoning before the answer) end here too, and a

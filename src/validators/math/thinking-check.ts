@@ -82,11 +82,11 @@ export function createThinkingCheck(options: ThinkingCheckOptions): ThinkingChec
 
   const scanner = createScanner<never>((span) => {
     if (span.annotation) return undefined;
-    const { links, parts, sides } = splitChain(span);
-    // Operands of the sides that compute something: where a wrong result would be used.
-    sides.forEach((side, i) => {
-      if (side && side.operators > 0 && i < sides.length - 1) for (const n of side.nums) markUse(n.value, n.start);
-    });
+    const { links, parts } = splitChain(span);
+    // Numbers on every side but the last (`381 + 9` in `381 + 9 = 390`): where a wrong result would be used. A
+    // first side is counted even when it may be cut off (`and 381 + 9`): its numbers are written all the same.
+    for (let i = 0; i < parts.length - 1; i += 1)
+      for (const tok of parts[i]!) if (tok.t === "num") markUse(tok.value, tok.start);
     links.forEach((link, i) => {
       const key = sideKey(parts[i] ?? []);
       const wrong = checkLink(link);
