@@ -2,6 +2,7 @@ import type { ValidatorKind } from "../../engine/types";
 import { answerCompleteValidator } from "./answer-complete";
 import { answerConsistencyValidator } from "./answer-consistency";
 import { arithmeticValidator } from "./arithmetic";
+import { finalResultValidator } from "./final-result";
 import { inventedQuantitiesValidator } from "./invented-quantities";
 import { solutionBudgetValidator } from "./solution-budget";
 
@@ -12,4 +13,5 @@ export const mathValidators: ValidatorKind[] = [
   answerConsistencyValidator,
   answerCompleteValidator,
   solutionBudgetValidator,
+  finalResultValidator,
 ] as ValidatorKind[];
