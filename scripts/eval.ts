@@ -16,6 +16,8 @@ const root = join(fileURLToPath(new URL(".", import.meta.url)), "..");
 /** Targets the packs are held to (see docs/eval.md). */
 const MAX_FALSE_REJECTION = 0.01;
 const MIN_AT_OR_AFTER_LABEL = 0.95;
+/** The math pack on the 5,000 human MATH reference solutions (all correct): at most 0.1% rejected. */
+const MAX_MATH_REFERENCE_REJECTION = 0.001;
 
 interface TableRow {
   corpus: string;
@@ -141,9 +143,17 @@ function targets(rows: readonly TableRow[]): string {
       stepLabels && s.labelledRejections > 0 && s.atOrAfterLabel / s.labelledRejections < MIN_AT_OR_AFTER_LABEL,
   );
   const name = (row: TableRow) => `${row.corpus} / ${row.pack}`;
+  const reference = rows.find((row) => row.corpus === "MATH reference" && row.pack === "math")?.stats;
   return [
     "## Targets",
     "",
+    ...(reference
+      ? [
+          `- math on the MATH reference solutions <= ${MAX_MATH_REFERENCE_REJECTION * 100}% rejected: ` +
+            `${reference.correctRejected} of ${reference.samples} ` +
+            `(${reference.correctRejected / reference.samples <= MAX_MATH_REFERENCE_REJECTION ? "met" : "not met"})`,
+        ]
+      : []),
     `- false rejections <= ${MAX_FALSE_REJECTION * 100}% of correct samples: ` +
       (overLimit.length === 0 ? "met in every row" : `not met in ${overLimit.map(name).join("; ")}`),
     `- BIG-Bench-Mistake rejections at or after the labelled step >= ${MIN_AT_OR_AFTER_LABEL * 100}%: ` +

@@ -240,7 +240,7 @@ const SPECS: CorpusSpec[] = [
   },
   {
     name: "Reasoning traces (fixtures)",
-    label: "`correct` (hand-labelled: right answer, no uncorrected wrong step carried into it)",
+    label: "`correct` (hand-labelled: a right answer, and every false step in the thinking taken back or redone)",
     stepLabels: false,
     file: "test/fixtures/reasoning-traces.jsonl",
     inRepo: true,
