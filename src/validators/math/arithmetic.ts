@@ -6,8 +6,10 @@ import { close } from "./chain";
 import { numberKey, promptNumberKeys } from "./prompt-numbers";
 import { scanOptionsFor } from "./scanner";
 import { createSolutionCheck, type Check } from "./solution-check";
-import { createThinkingCheck, type ThinkingCheck } from "./thinking-check";
+import { createThinkingCheck, type Slip, type ThinkingCheck } from "./thinking-check";
 import { createThinkingSplit, type Region } from "./thinking";
+
+const NO_SLIPS: readonly Slip[] = [];
 
 const params = z.strictObject({
   /** Also check GSM8K calculator annotations `<<48/2=24>>` (on by default). */
@@ -50,7 +52,7 @@ export const arithmeticValidator: ValidatorKind<typeof params> = {
       let answerBase: number | undefined;
       let thinkingDone = false;
       let answerChecked = false;
-      const standing = () => thinking?.standing() ?? [];
+      const standing = () => thinking?.standing() ?? NO_SLIPS;
 
       const shift = (finding: Finding | undefined, base: number): Finding | undefined =>
         finding && { ...finding, at: base + finding.at };

@@ -31,7 +31,7 @@ export interface Token {
 }
 
 /** How many characters past a token's end decide it (the longest rule: `{,}ddd` thousands plus one digit). */
-const LOOKAHEAD = 8;
+const LOOKAHEAD = 7;
 
 /*
  * The rules, in priority order (the first that matches at a position wins):

@@ -6,7 +6,7 @@ import type { Token, TokenKind } from "../../../src/validators/math/lexer";
  */
 
 /** How many characters past a token's end decide it (the longest rule: `{,}ddd` thousands plus one digit). */
-const LOOKAHEAD = 8;
+const LOOKAHEAD = 7;
 
 const RULES: ReadonlyArray<readonly [TokenKind, RegExp]> = [
   ["newline", /\r\n?|\n/y],
