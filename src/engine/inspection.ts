@@ -209,15 +209,23 @@ function runAll(runs: RuleRun[], text: string, hits: Hit[]): RuleRun[] {
 /** Characters of recent text a stream keeps, to convert a finding's offset that lies before the current piece. */
 const HISTORY = 1024;
 
+/** Text of a stream from `start`, with the token count before it. */
+interface Window {
+  start: number;
+  counter: TokenCounter;
+  text: string;
+}
+
 class Stream {
   chars = 0;
   readonly counter: TokenCounter = createTokenCounter();
   /**
-   * The last HISTORY to 2×HISTORY characters and the token count before them: a validator that looks ahead
-   * (a lexer's lookahead, a window for a correction) reports a finding a little after the text it is about.
+   * The last HISTORY to 2×HISTORY characters, in two windows with the token count before each (a copy taken once
+   * per HISTORY characters): a validator that looks ahead (a lexer's lookahead, a window for a correction)
+   * reports a finding a little after the text it is about.
    */
-  private recent = "";
-  private readonly recentCounter: TokenCounter = createTokenCounter();
+  private older: Window | undefined = undefined;
+  private newer: Window = { start: 0, counter: createTokenCounter(), text: "" };
   wild: RuleRun[];
   readonly packs: PackStream[];
   finished = false;
@@ -246,20 +254,19 @@ class Stream {
     return runs;
   }
 
-  /** Keeps the recent text (called with every piece, after `chars` counts it). */
-  record(text: string): void {
-    this.recent += text;
-    if (this.recent.length > 2 * HISTORY) {
-      const cut = this.recent.length - HISTORY;
-      this.recentCounter.push(this.recent.slice(0, cut));
-      this.recent = this.recent.slice(cut);
+  /** Keeps the recent text; called with every piece before `counter` counts it (`start`: the piece's offset). */
+  record(text: string, start: number): void {
+    if (this.newer.text.length >= HISTORY) {
+      this.older = this.newer;
+      this.newer = { start, counter: this.counter.clone(), text: "" };
     }
+    this.newer.text += text;
   }
 
   /** Estimated tokens of the text before offset `at`, for an `at` within the recent text (else the oldest kept). */
   tokensBefore(at: number): number {
-    const recentStart = this.chars - this.recent.length;
-    return this.recentCounter.clone().push(this.recent.slice(0, Math.max(0, at - recentStart)));
+    const window = at >= this.newer.start || !this.older ? this.newer : this.older;
+    return window.counter.clone().push(window.text.slice(0, Math.max(0, at - window.start)));
   }
 
   /** Whether any hit ends the stream (anything but a flag). */
@@ -345,7 +352,7 @@ export function createInspection(packs: readonly CompiledPack[], ctx: RequestCon
       if (stream.finished || text.length === 0) return undefined;
       const start = stream.chars;
       stream.chars += text.length;
-      stream.record(text);
+      stream.record(text, start);
       const hits: Hit[] = [];
       stream.wild = runAll(stream.wild, text, hits);
       for (const pack of stream.packs) pack.push(text, hits);
