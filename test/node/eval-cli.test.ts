@@ -11,7 +11,7 @@ describe("npm run eval", () => {
   it("reports without failing by default, even when a target is missed", async () => {
     const { code, stdout } = await eval_("miss");
     expect(code).toBe(0);
-    expect(stdout).toMatch(/^# inflight eval: chat, default, math over 18 labelled samples$/m);
+    expect(stdout).toMatch(/^# inflight eval: chat, default, math over 33 labelled samples$/m);
     expect(stdout).toContain("- false rejections <= 1% of correct samples: not met in GSM8K reference / math;");
   });
 
@@ -19,8 +19,9 @@ describe("npm run eval", () => {
     const { code, stdout } = await eval_("pass", ["--json"]);
     expect(code).toBe(0);
     const report = JSON.parse(stdout);
-    expect(report).toMatchObject({ packs: ["chat", "default", "math"], samples: 6, met: true });
-    expect(report.rows).toHaveLength(9);
+    expect(report).toMatchObject({ packs: ["chat", "default", "math"], samples: 21, met: true });
+    // Three packs over the three fixture corpora and the repository's reasoning traces (BBM has one task, no total).
+    expect(report.rows).toHaveLength(12);
     expect(report.rows.find((row: any) => row.corpus === "BBM multistep arithmetic" && row.pack === "math")).toEqual(
       expect.objectContaining({
         total: false,
@@ -37,7 +38,8 @@ describe("npm run eval", () => {
     );
     const halu = report.rows.find((row: any) => row.corpus === "HaluEval chat" && row.pack === "chat");
     expect(halu).toMatchObject({ correctRejected: 1, falseRejectionsByRule: { "chat.boilerplate": 1 } });
-    const [falseRejections, atOrAfter] = report.targets;
+    const byId = (id: string) => report.targets.find((target: any) => target.id === id);
+    const [falseRejections, atOrAfter] = [byId("false_rejections"), byId("rejections_at_or_after_label")];
     expect(falseRejections).toMatchObject({ id: "false_rejections", threshold: 0.01, met: true });
     expect(falseRejections.rows).toContainEqual(
       expect.objectContaining({ corpus: "HaluEval chat", pack: "chat", met: false, reviewed: expect.any(String) }),
@@ -60,7 +62,10 @@ describe("npm run eval", () => {
     expect(text.stderr).toContain("BBM multistep arithmetic / math: BIG-Bench-Mistake rejections at or after");
     const json = await eval_("miss", ["--check", "--json"]);
     expect(json.code).toBe(1);
-    expect(JSON.parse(json.stdout)).toMatchObject({ met: false, targets: [{ met: false }, { met: false }] });
+    expect(JSON.parse(json.stdout)).toMatchObject({
+      met: false,
+      targets: [{ met: false }, { id: "math_reference_rejections" }, { met: false }],
+    });
   });
 
   it("fails --check with status 2 when there is no data to check, and stays a report without it", async () => {
