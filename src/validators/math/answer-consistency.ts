@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "../../zod";
 import type { ValidatorKind } from "../../engine/types";
 import { createAnswerScanner, type Answer } from "./answers";
 import { normalizeAnswer, sameAnswer } from "./answer-value";

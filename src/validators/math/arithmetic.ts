@@ -1,11 +1,11 @@
-import { z } from "zod";
+import * as z from "../../zod";
 import type { Finding, ValidatorKind } from "../../engine/types";
 import { checkLink, splitChain } from "./chain";
 import { createScanner } from "./scanner";
 
 const params = z.strictObject({
   /** Also check GSM8K calculator annotations `<<48/2=24>>` (on by default). */
-  annotations: z.boolean().default(true),
+  annotations: z._default(z.boolean(), true),
 });
 
 /**
