@@ -44,7 +44,7 @@ export default defineConfig({
       },
       {
         // Node-side checks without a Worker running: the replay and eval CLIs, the deploy configuration and its
-        // generated types, the README's reference tables against the source.
+        // generated types, the bundle size budget, the README's reference tables against the source.
         test: {
           name: "node",
           include: ["test/node/**/*.test.ts"],

@@ -1,14 +1,11 @@
-import { z } from "zod";
+import * as z from "../../zod";
 import type { ValidatorKind } from "../../engine/types";
 import { ANSWER_MARKERS, createAnswerScanner } from "./answers";
 import { createThinkingSplit } from "./thinking";
 
 const params = z.strictObject({
   /** Which markers count as a complete final answer. */
-  markers: z
-    .array(z.enum(ANSWER_MARKERS))
-    .min(1)
-    .default([...ANSWER_MARKERS]),
+  markers: z._default(z.array(z.enum(ANSWER_MARKERS)).check(z.minLength(1)), [...ANSWER_MARKERS]),
 });
 
 /**

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "../../zod";
 import type { ValidatorKind } from "../../engine/types";
 import { createAnswerScanner, type Answer } from "./answers";
 import { normalizeAnswer, sameAnswer } from "./answer-value";
@@ -9,7 +9,7 @@ const params = z.strictObject({
    * Characters before the end of the thinking within which its last stated answer counts as its conclusion,
    * which the answer after the thinking must not contradict (0: do not compare the answer with the thinking).
    */
-  thinkingConclusion: z.number().int().min(0).default(600),
+  thinkingConclusion: z._default(z.number().check(z.int(), z.gte(0)), 600),
 });
 
 type Keyed = { answer: Answer; key: ReturnType<typeof normalizeAnswer> };

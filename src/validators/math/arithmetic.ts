@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "../../zod";
 import type { Finding, ValidatorKind } from "../../engine/types";
 import { createAnswerScanner, type Answer } from "./answers";
 import { normalizeAnswer } from "./answer-value";
@@ -13,11 +13,11 @@ const NO_SLIPS: readonly Slip[] = [];
 
 const params = z.strictObject({
   /** Also check GSM8K calculator annotations `<<48/2=24>>` (on by default). */
-  annotations: z.boolean().default(true),
+  annotations: z._default(z.boolean(), true),
   /** Characters after a false equation in the solution in which the text may take it back (`6 = 14, contradiction`). */
-  retractionWindow: z.number().int().min(0).max(400).default(100),
+  retractionWindow: z._default(z.number().check(z.int(), z.gte(0), z.lte(400)), 100),
   /** The same for a false step in the model's thinking, where a correction may come later (`... hmm, no: 12`). */
-  thinkingWindow: z.number().int().min(0).max(2000).default(400),
+  thinkingWindow: z._default(z.number().check(z.int(), z.gte(0), z.lte(2000)), 400),
 });
 
 /**

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "../../zod";
 import type { Finding, Target, Validator, ValidatorKind } from "../../engine/types";
 import { LINE_RULES } from "./answers";
 import { normalizeAnswer } from "./answer-value";
@@ -14,12 +14,9 @@ const params = z.strictObject({
    * problem's last step. (A `\boxed{}` answer of a competition problem is often a quantity derived from it, an
    * exponent or a digit sum, and is not compared.)
    */
-  markers: z
-    .array(z.enum(LINE_MARKERS))
-    .min(1)
-    .default([...LINE_MARKERS]),
+  markers: z._default(z.array(z.enum(LINE_MARKERS)).check(z.minLength(1)), [...LINE_MARKERS]),
   /** The answer line must end within this many characters of the calculation before it. */
-  within: z.number().int().positive().max(400).default(40),
+  within: z._default(z.number().check(z.int(), z.positive(), z.lte(400)), 40),
 });
 
 /** A calculation that holds, and where it closed. */

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "../../zod";
 import type { Finding, ValidatorKind } from "../../engine/types";
 import { splitChain } from "./chain";
 import { isWordCodeUnit } from "./lexer";
@@ -13,9 +13,9 @@ export const COMMON_CONSTANTS = [
 
 const params = z.strictObject({
   /** Extra numbers that count as known (added to the built-in constants). */
-  constants: z.array(z.number()).default([]),
+  constants: z._default(z.array(z.number()), []),
   /** Distinct numbers remembered; past this the check stops, so memory stays bounded. */
-  maxKnown: z.number().int().positive().default(4096),
+  maxKnown: z._default(z.number().check(z.int(), z.positive()), 4096),
 });
 
 /**

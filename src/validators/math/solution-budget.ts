@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "../../zod";
 import { createTokenCounter } from "../../engine/tokens";
 import type { Finding, Target, Validator, ValidatorKind } from "../../engine/types";
 import { createThinkingSplit, type Region, type ThinkingSplit } from "./thinking";
@@ -21,7 +21,7 @@ const params = z.strictObject({
    */
   scope: z.enum(["thinking", "solution"]),
   /** Estimated tokens allowed (see the README on token estimates). */
-  maxTokens: z.number().int().positive(),
+  maxTokens: z.number().check(z.int(), z.positive()),
 });
 
 const MAX_MARKER = Math.max(...FINAL_ANSWER_MARKERS.map((m) => m.length));
