@@ -23,6 +23,25 @@ export default tseslint.config(
     },
   },
   {
+    // The Worker's schemas come from src/zod.ts (zod/mini with English messages), as a namespace import: a named
+    // `z` or the full `zod` brings every schema kind and locale into the bundle (README: Deploying, bundle size).
+    files: ["src/**/*.ts"],
+    ignores: ["src/zod.ts"],
+    rules: {
+      "no-restricted-imports": [
+        "error",
+        { patterns: [{ regex: "^zod(/.*)?$", message: 'Use `import * as z from "<path>/zod"` (zod/mini).' }] },
+      ],
+      "no-restricted-syntax": [
+        "error",
+        {
+          selector: "ImportDeclaration[source.value=/(^|\\/)zod$/] > ImportSpecifier",
+          message: 'Named imports defeat tree-shaking: `import * as z from "<path>/zod"`.',
+        },
+      ],
+    },
+  },
+  {
     // Tests read loosely-typed JSON from the wire.
     files: ["test/**/*.ts"],
     rules: { "@typescript-eslint/no-explicit-any": "off" },

@@ -26,7 +26,7 @@ export default defineConfig({
         test: {
           name: "workers",
           include: ["test/**/*.test.ts"],
-          exclude: ["test/e2e/**", "test/browser/**"],
+          exclude: ["test/e2e/**", "test/browser/**", "test/node/**"],
           testTimeout: 30_000,
           globalSetup: ["./test/setup/recordings.ts", "./test/setup/recordings-apis.ts"],
           setupFiles: ["./test/setup/isolate-state.ts"],
@@ -40,6 +40,16 @@ export default defineConfig({
           environment: "node",
           testTimeout: 90_000,
           hookTimeout: 90_000,
+        },
+      },
+      {
+        // Node-side checks without a Worker running: the replay and eval CLIs, the deploy configuration and its
+        // generated types, the bundle size budget, the README's reference tables against the source.
+        test: {
+          name: "node",
+          include: ["test/node/**/*.test.ts"],
+          environment: "node",
+          testTimeout: 120_000,
         },
       },
       {

@@ -58,8 +58,8 @@ function corpusSubset(corpus: readonly Sample[], bytes: number): Prepared[] {
 
 /**
  * One long output of `tokens` upstream tokens that the pack lets through: samples that pass on their own,
- * joined by blank lines. The math pack's reasoning budget (2,000 tokens by design) is lifted for this, or no
- * output could get past 2k tokens.
+ * joined by blank lines. The math pack's solution budget (4,000 tokens by design) is lifted for this, or no
+ * output could get past 4k tokens.
  */
 function longOutput(pack: CompiledPack, pool: readonly Sample[], tokens: number): Prepared {
   const pieces: string[] = [];
@@ -77,7 +77,10 @@ function longOutput(pack: CompiledPack, pool: readonly Sample[], tokens: number)
 }
 
 function withoutBudgets(pack: CompiledPack): CompiledPack {
-  return { ...pack, rules: pack.rules.filter((rule) => rule.validator !== "length-budget") };
+  return {
+    ...pack,
+    rules: pack.rules.filter((rule) => rule.validator !== "length-budget" && rule.validator !== "solution-budget"),
+  };
 }
 
 /**

@@ -1,16 +1,19 @@
 /**
- * `npm run eval`: runs every shipped pack that applies over every labelled corpus in `<repo>/../shared/data`
- * (or `INFLIGHT_DATA_DIR`) with the Worker's engine, and prints one Markdown table: what each pack rejects,
- * what it wrongly rejects, the tokens it saves against an oracle, and a sample of false rejections to review.
- * docs/eval.md explains every column. A measuring tool, not a test: it exits 0 whatever the numbers.
+ * `npm run eval [-- --json] [-- --check]`: runs every shipped pack that applies over every labelled corpus in
+ * `<repo>/../shared/data` (or `INFLIGHT_DATA_DIR`) with the Worker's engine, and prints one Markdown table: what
+ * each pack rejects, what it wrongly rejects, the tokens it saves against an oracle, and a sample of false
+ * rejections to review. docs/eval.md explains every column. `--json` writes the same as one JSON document.
+ * By default a measuring tool that exits 0 whatever the numbers; `--check` exits 1 when a target is missed (and 2
+ * when there is nothing to check), for CI.
  */
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
 import type { CompiledPack } from "../src/engine/compile";
 import { loadCorpora, type Corpus } from "./lib/corpora";
 import { combine, measure, REVIEW_PER_ROW, type ReviewItem, type RowStats } from "./lib/eval-stats";
 import { createFanoutReplay } from "./lib/eval-fanout";
-import { createSavingsCheck } from "./lib/eval-savings";
+import { createSavingsCheck, savingsRowData } from "./lib/eval-savings";
 import { loadAllPacks } from "./lib/packs";
 
 const root = join(fileURLToPath(new URL(".", import.meta.url)), "..");
@@ -18,6 +21,43 @@ const root = join(fileURLToPath(new URL(".", import.meta.url)), "..");
 /** Targets the packs are held to (see docs/eval.md). */
 const MAX_FALSE_REJECTION = 0.01;
 const MIN_AT_OR_AFTER_LABEL = 0.95;
+/** The math pack on the 5,000 human MATH reference solutions (all correct): at most 0.1% rejected. */
+const MAX_MATH_REFERENCE_REJECTION = 0.001;
+
+/**
+ * Rows that miss the false-rejection target against their corpus's label for a reason read sample by sample and
+ * documented in docs/eval.md ("Reading the numbers"). Each is held to the count that was reviewed: one false
+ * rejection more is a miss again.
+ */
+const REVIEWED_MISSES: readonly {
+  target: TargetResult["id"];
+  corpus: string;
+  pack: string;
+  maxCorrectRejected: number;
+  why: string;
+}[] = [
+  {
+    target: "false_rejections",
+    corpus: "BBM multistep arithmetic",
+    pack: "math",
+    maxCorrectRejected: 15,
+    why: "each trace labelled correct contains a false equation the annotators missed",
+  },
+  {
+    target: "false_rejections",
+    corpus: "HaluEval chat",
+    pack: "chat",
+    maxCorrectRejected: 398,
+    why: "assistant boilerplate, which the chat pack rejects on purpose; the label is about hallucination",
+  },
+  {
+    target: "math_reference_rejections",
+    corpus: "MATH reference",
+    pack: "math",
+    maxCorrectRejected: 6,
+    why: "each a real slip in the reference solution, read by hand (docs/validators-math.md)",
+  },
+];
 
 interface TableRow {
   corpus: string;
@@ -134,42 +174,191 @@ function review(rows: readonly TableRow[]): string {
   return out.join("\n");
 }
 
-function targets(rows: readonly TableRow[]): string {
-  const overLimit = rows.filter(
-    ({ stats: s }) => s.correctRejected / Math.max(1, s.samples - s.wrong) > MAX_FALSE_REJECTION,
-  );
-  const early = rows.filter(
-    ({ stepLabels, stats: s }) =>
-      stepLabels && s.labelledRejections > 0 && s.atOrAfterLabel / s.labelledRejections < MIN_AT_OR_AFTER_LABEL,
-  );
-  const name = (row: TableRow) => `${row.corpus} / ${row.pack}`;
-  return [
-    "## Targets",
-    "",
-    `- false rejections <= ${MAX_FALSE_REJECTION * 100}% of correct samples: ` +
-      (overLimit.length === 0 ? "met in every row" : `not met in ${overLimit.map(name).join("; ")}`),
-    `- BIG-Bench-Mistake rejections at or after the labelled step >= ${MIN_AT_OR_AFTER_LABEL * 100}%: ` +
-      (early.length === 0 ? "met in every row with rejections" : `not met in ${early.map(name).join("; ")}`),
-  ].join("\n");
+/** One row's standing against one target. */
+interface TargetRow {
+  corpus: string;
+  pack: string;
+  value: number;
+  met: boolean;
+  /** Why a missed row still passes: a documented, reviewed label mismatch (REVIEWED_MISSES). */
+  reviewed?: string;
 }
 
-function main(): number {
+/** A documented target, and every row it applies to. */
+interface TargetResult {
+  id: "false_rejections" | "rejections_at_or_after_label" | "math_reference_rejections";
+  description: string;
+  threshold: number;
+  rows: TargetRow[];
+  /** Every row met the target, or missed it within its reviewed count. */
+  met: boolean;
+}
+
+/** A row's standing against a ceiling, passing as reviewed when it is within its REVIEWED_MISSES count. */
+function ceilingRow(target: TargetResult["id"], row: TableRow, value: number, ceiling: number): TargetRow {
+  const { corpus, pack, stats: s } = row;
+  const review = REVIEWED_MISSES.find((miss) => miss.target === target && miss.corpus === corpus && miss.pack === pack);
+  const met = value <= ceiling;
+  const reviewed =
+    !met && review && s.correctRejected <= review.maxCorrectRejected
+      ? `${s.correctRejected} of at most ${review.maxCorrectRejected} reviewed: ${review.why}`
+      : undefined;
+  return { corpus, pack, value, met, ...(reviewed ? { reviewed } : {}) };
+}
+
+function checkTargets(rows: readonly TableRow[]): TargetResult[] {
+  const falseRejections: TargetRow[] = rows.map((row) =>
+    ceilingRow(
+      "false_rejections",
+      row,
+      row.stats.correctRejected / Math.max(1, row.stats.samples - row.stats.wrong),
+      MAX_FALSE_REJECTION,
+    ),
+  );
+  const reference: TargetRow[] = rows
+    .filter((row) => row.corpus === "MATH reference" && row.pack === "math")
+    .map((row) =>
+      ceilingRow(
+        "math_reference_rejections",
+        row,
+        row.stats.correctRejected / Math.max(1, row.stats.samples),
+        MAX_MATH_REFERENCE_REJECTION,
+      ),
+    );
+  const atOrAfter: TargetRow[] = rows
+    .filter(({ stepLabels, stats: s }) => stepLabels && s.labelledRejections > 0)
+    .map(({ corpus, pack, stats: s }) => {
+      const value = s.atOrAfterLabel / s.labelledRejections;
+      return { corpus, pack, value, met: value >= MIN_AT_OR_AFTER_LABEL };
+    });
+  const passes = (list: TargetRow[]) => list.every((row) => row.met || row.reviewed !== undefined);
+  return [
+    {
+      id: "false_rejections",
+      description: `false rejections <= ${MAX_FALSE_REJECTION * 100}% of correct samples`,
+      threshold: MAX_FALSE_REJECTION,
+      rows: falseRejections,
+      met: passes(falseRejections),
+    },
+    {
+      id: "math_reference_rejections",
+      description: `math rejects <= ${MAX_MATH_REFERENCE_REJECTION * 100}% of the MATH reference solutions`,
+      threshold: MAX_MATH_REFERENCE_REJECTION,
+      rows: reference,
+      met: passes(reference),
+    },
+    {
+      id: "rejections_at_or_after_label",
+      description: `BIG-Bench-Mistake rejections at or after the labelled step >= ${MIN_AT_OR_AFTER_LABEL * 100}%`,
+      threshold: MIN_AT_OR_AFTER_LABEL,
+      rows: atOrAfter,
+      met: passes(atOrAfter),
+    },
+  ];
+}
+
+function targets(results: readonly TargetResult[]): string {
+  const name = (row: TargetRow) => `${row.corpus} / ${row.pack}`;
+  const line = ({ description, rows }: TargetResult) => {
+    const missed = rows.filter((row) => !row.met && row.reviewed === undefined);
+    const reviewed = rows.filter((row) => !row.met && row.reviewed !== undefined);
+    const standing =
+      missed.length > 0
+        ? `not met in ${missed.map(name).join("; ")}`
+        : rows.length === 0
+          ? "no row to check"
+          : reviewed.length === 0
+            ? "met in every row"
+            : "met in every row but the reviewed label mismatches";
+    const notes = reviewed.map((row) => `${name(row)} (${row.reviewed})`);
+    return `- ${description}: ${standing}${notes.length > 0 ? `; reviewed: ${notes.join("; ")}` : ""}`;
+  };
+  return ["## Targets", "", ...results.map(line)].join("\n");
+}
+
+const rate = (part: number, whole: number) => (whole > 0 ? part / whole : null);
+
+/** The table as data: one object per row, counts and the rates the Markdown table shows (null where it shows —). */
+function rowData({ corpus, pack, stepLabels, total, stats: s }: TableRow) {
+  const correct = s.samples - s.wrong;
+  return {
+    corpus: corpus.replace(/^\*\*(.*)\*\*$/, "$1"),
+    pack,
+    total: total === true,
+    stepLabels,
+    samples: s.samples,
+    wrong: s.wrong,
+    wrongRejected: s.wrongRejected,
+    wrongRejectedRate: rate(s.wrongRejected, s.wrong),
+    correctRejected: s.correctRejected,
+    falseRejectionRate: rate(s.correctRejected, correct),
+    falseRejectionsByRule: Object.fromEntries([...s.falseByRule].sort(([a], [b]) => a.localeCompare(b))),
+    exits: s.exits,
+    tokens: s.tokens,
+    tokensSaved: s.saved,
+    tokensSavedShare: rate(s.saved, s.tokens),
+    oracleSaved: s.oracleSaved,
+    oracleSavedShare: rate(s.oracleSaved, s.tokens),
+    packOverOracle: s.oracleSaved > 0 ? s.saved / s.oracleSaved : null,
+    labelledRejections: s.labelledRejections,
+    atOrAfterLabel: s.atOrAfterLabel,
+    atOrAfterLabelShare: stepLabels ? rate(s.atOrAfterLabel, s.labelledRejections) : null,
+    kept: s.kept,
+    keptCorrect: s.keptCorrect,
+    accuracyKept: rate(s.keptCorrect, s.kept),
+    accuracyAll: rate(correct, s.samples),
+  };
+}
+
+const USAGE =
+  "usage: npm run eval [-- --json] [-- --check]   (INFLIGHT_DATA_DIR: the labelled data, default ../shared/data)";
+
+function main(argv: string[]): number {
+  let flags;
+  try {
+    flags = parseArgs({
+      args: argv,
+      options: {
+        json: { type: "boolean", default: false },
+        check: { type: "boolean", default: false },
+        help: { type: "boolean", short: "h", default: false },
+      },
+    }).values;
+  } catch (error) {
+    console.error(`${(error as Error).message}\n${USAGE}`);
+    return 2;
+  }
+  if (flags.help) {
+    console.log(
+      [
+        USAGE,
+        "",
+        "  --json    the table, targets and notes as one JSON document on stdout, in place of Markdown",
+        "  --check   exit 1 when a target in docs/eval.md is missed (2 when there is nothing to check)",
+        "",
+        "Without --check the eval is a report: it exits 0 whatever the numbers.",
+      ].join("\n"),
+    );
+    return 0;
+  }
+  // Without --check a report, whatever happens; with it, a run that cannot measure is a failure too.
+  const cannotRun = flags.check ? 2 : 0;
   const started = performance.now();
   const dataDir = resolve(process.env.INFLIGHT_DATA_DIR ?? join(root, "..", "shared", "data"));
   const all = loadAllPacks();
   if (!all.ok) {
     console.error(all.error);
-    return 0;
+    return cannotRun;
   }
   const packs = [...all.value.values()].sort((a, b) => a.name.localeCompare(b.name));
   const applied = packs.filter(appliesToPlainText);
   const skipped = packs
     .filter((pack) => !applied.includes(pack))
     .map((pack) => `pack \`${pack.name}\` skipped: its rules need a JSON request or tool calls, which no corpus has.`);
-  const { corpora, missing } = loadCorpora(dataDir);
-  if (corpora.length === 0) {
+  const { corpora, missing, fromData } = loadCorpora(dataDir);
+  if (fromData === 0) {
     console.error(`no labelled corpus under ${dataDir} (set INFLIGHT_DATA_DIR)`);
-    return 0;
+    return cannotRun;
   }
 
   const rows: TableRow[] = [];
@@ -205,26 +394,55 @@ function main(): number {
   const perCorpus = rows.filter((row) => !row.total);
   const samples = corpora.reduce((sum, corpus) => sum + corpus.samples.length, 0);
   const seconds = ((performance.now() - started) / 1000).toFixed(1);
-  console.log(
-    [
-      `# inflight eval: ${applied.map((pack) => pack.name).join(", ")} over ${num(samples)} labelled samples`,
-      "",
-      table(rows),
-      "",
-      notes(corpora, [...skipped, ...missing]),
-      "",
-      targets(perCorpus),
-      "",
-      review(perCorpus),
-      "",
-      savings.section(applied, dataDir),
-      "",
-      fanout.section(),
-      "",
-      `Data: ${dataDir}. Took ${seconds} s (Node ${process.versions.node}).`,
-    ].join("\n"),
+  const results = checkTargets(perCorpus);
+  const savingsRows = savings.rows();
+  const fanoutRows = fanout.rows();
+  const met = results.every((target) => target.met);
+  if (flags.json) {
+    const document = {
+      packs: applied.map((pack) => pack.name),
+      samples,
+      rows: rows.map(rowData),
+      targets: results,
+      met,
+      savings: savingsRows.map(savingsRowData),
+      fanout: fanoutRows,
+      skipped: [...skipped, ...missing],
+      dataDir,
+      seconds: Number(seconds),
+      node: process.versions.node,
+    };
+    console.log(JSON.stringify(document, null, 2));
+  } else {
+    console.log(
+      [
+        `# inflight eval: ${applied.map((pack) => pack.name).join(", ")} over ${num(samples)} labelled samples`,
+        "",
+        table(rows),
+        "",
+        notes(corpora, [...skipped, ...missing]),
+        "",
+        targets(results),
+        "",
+        review(perCorpus),
+        "",
+        savings.section(savingsRows),
+        "",
+        fanout.section(fanoutRows),
+        "",
+        `Data: ${dataDir}. Took ${seconds} s (Node ${process.versions.node}).`,
+      ].join("\n"),
+    );
+  }
+  if (!flags.check || met) return 0;
+  const missed = results.flatMap((target) =>
+    target.rows
+      .filter((row) => !row.met && row.reviewed === undefined)
+      .map((row) => `${row.corpus} / ${row.pack}: ${target.description}`),
   );
-  return 0;
+  console.error(`eval --check: ${missed.length} target(s) missed:\n${missed.map((line) => `  ${line}`).join("\n")}`);
+  return 1;
 }
 
-if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) process.exitCode = main();
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1])
+  process.exitCode = main(process.argv.slice(2));

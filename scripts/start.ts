@@ -1,35 +1,56 @@
 /**
- * `npm start`: runs the Worker under `wrangler dev` on 127.0.0.1:$PORT (default 8787). The upstream is
- * `UPSTREAM_BASE_URL` from the environment or `.dev.vars`; with none, the built-in demo upstream is started on
- * a free local port (see scripts/demo for which prompt gets which answer). Extra arguments go to `wrangler dev`,
- * e.g. `npm start -- --log-level debug`.
+ * `npm start`: runs the Worker under `wrangler dev` on 127.0.0.1:$PORT (default 8787). Each upstream is taken
+ * from the environment, else from `.dev.vars` (or the files given with `--env-file`, as `wrangler dev` reads them):
+ * `UPSTREAM_BASE_URL` for chat, completions and Responses, `ANTHROPIC_BASE_URL` for Messages. An upstream set in
+ * neither is the built-in demo upstream, started on a free local port (see scripts/demo for which prompt gets which
+ * answer), so every API answers on a fresh machine. Extra arguments go to `wrangler dev`, e.g.
+ * `npm start -- --log-level debug`.
  */
 import { spawn } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
+import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
 import { DEMO_KEYWORDS, startDemoUpstream } from "./demo";
 import type { Upstream } from "./upstream";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const port = process.env.PORT ?? "8787";
-const configured = process.env.UPSTREAM_BASE_URL || devVarsUpstream();
+const passthrough = process.argv.slice(2);
+const local = localVars(passthrough);
 
-let demo: Upstream | undefined;
+/** The upstreams `npm start` sets, and the routes each serves. */
+const UPSTREAMS = [
+  {
+    name: "UPSTREAM_BASE_URL",
+    routes: "/v1/chat/completions, /v1/completions, /v1/responses",
+    demoUrl: (url: URL) => url.href,
+  },
+  { name: "ANTHROPIC_BASE_URL", routes: "/v1/messages", demoUrl: (url: URL) => url.origin },
+] as const;
+
 const args = ["dev", "--port", port, "--ip", "127.0.0.1"];
-if (process.env.UPSTREAM_BASE_URL) {
-  args.push("--var", `UPSTREAM_BASE_URL:${process.env.UPSTREAM_BASE_URL}`);
-  console.log(`[inflight] upstream: ${process.env.UPSTREAM_BASE_URL} (from UPSTREAM_BASE_URL)`);
-} else if (configured) {
-  console.log(`[inflight] upstream: ${configured} (from .dev.vars)`);
-} else {
-  demo = await startDemoUpstream();
-  args.push("--var", `UPSTREAM_BASE_URL:${demo.url}`);
-  console.log(`[inflight] No UPSTREAM_BASE_URL set: using the built-in DEMO upstream at ${demo.url}`);
-  for (const { words, name } of DEMO_KEYWORDS)
-    console.log(`[inflight]   prompt with ${words.map((word) => `"${word}"`).join(" / ")} -> ${name}`);
-  console.log(`[inflight]   any other prompt -> a clean answer`);
+let demo: Upstream | undefined;
+for (const { name, routes, demoUrl } of UPSTREAMS) {
+  const fromEnv = process.env[name];
+  if (fromEnv) {
+    args.push("--var", `${name}:${fromEnv}`);
+    console.log(`[inflight] ${routes} -> ${fromEnv} (from ${name})`);
+  } else if (local.vars[name]) {
+    console.log(`[inflight] ${routes} -> ${local.vars[name]} (${name} from ${local.source})`);
+  } else {
+    demo ??= await startDemoUpstream();
+    const url = demoUrl(new URL(demo.url));
+    args.push("--var", `${name}:${url}`);
+    console.log(`[inflight] ${routes} -> the built-in DEMO upstream at ${url} (no ${name} set)`);
+  }
 }
-args.push(...process.argv.slice(2));
+if (demo) {
+  for (const { words, name } of DEMO_KEYWORDS)
+    console.log(`[inflight]   demo: a prompt with ${words.map((word) => `"${word}"`).join(" / ")} -> ${name}`);
+  console.log(`[inflight]   demo: any other prompt -> a clean answer`);
+}
+args.push(...passthrough);
 
 const wrangler = spawn(`${root}node_modules/.bin/wrangler`, args, { cwd: root, stdio: "inherit" });
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
@@ -47,18 +68,33 @@ wrangler.on("exit", async (code, signal) => {
   process.exit(code ?? (signal ? 128 + signalNumber(signal) : 1));
 });
 
-/** `UPSTREAM_BASE_URL` from `.dev.vars`, which `wrangler dev` reads by itself. */
-function devVarsUpstream(): string | undefined {
-  const file = `${root}.dev.vars`;
-  if (!existsSync(file)) return undefined;
-  const line = readFileSync(file, "utf8")
-    .split(/\r?\n/)
-    .find((entry) => /^\s*UPSTREAM_BASE_URL\s*=/.test(entry));
-  const value = line
-    ?.slice(line.indexOf("=") + 1)
-    .trim()
-    .replace(/^["']|["']$/g, "");
-  return value || undefined;
+/**
+ * The variables `wrangler dev` will read by itself: from the `--env-file` files among its arguments when there are
+ * any, else from `.dev.vars` (later files win, as in wrangler).
+ */
+function localVars(wranglerArgs: readonly string[]): { vars: Record<string, string>; source: string } {
+  const { values } = parseArgs({
+    args: [...wranglerArgs],
+    options: { "env-file": { type: "string", multiple: true } },
+    strict: false,
+    allowPositionals: true,
+  });
+  const given = values["env-file"];
+  const files = Array.isArray(given) ? given.filter((file) => typeof file === "string") : [];
+  const paths = files.length > 0 ? files.map((file) => resolve(file)) : [`${root}.dev.vars`];
+  const vars: Record<string, string> = {};
+  for (const path of paths) if (existsSync(path)) Object.assign(vars, parseDotEnv(readFileSync(path, "utf8")));
+  return { vars, source: files.length > 0 ? files.join(", ") : ".dev.vars" };
+}
+
+/** `NAME=value` lines, values unquoted; comments and blank lines skipped. */
+function parseDotEnv(text: string): Record<string, string> {
+  const vars: Record<string, string> = {};
+  for (const line of text.split(/\r?\n/)) {
+    const match = /^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*?)\s*$/.exec(line);
+    if (match?.[1]) vars[match[1]] = (match[2] ?? "").replace(/^(["'])(.*)\1$/, "$2");
+  }
+  return vars;
 }
 
 function signalNumber(signal: NodeJS.Signals): number {

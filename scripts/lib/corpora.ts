@@ -1,5 +1,6 @@
-import { existsSync, readFileSync } from "node:fs";
-import { join } from "node:path";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { dirname, join, relative } from "node:path";
+import { fileURLToPath } from "node:url";
 
 /** One labelled model output. */
 export interface LabelledSample {
@@ -7,6 +8,8 @@ export interface LabelledSample {
   id: string;
   prompt: string;
   text: string;
+  /** What the model streamed on its reasoning channel (`reasoning_content`) before `text`, if anything. */
+  reasoning?: string;
   /** Per the corpus's own label (see `Corpus.label`). */
   correct: boolean;
   /** For wrong samples with a step label: the character offset where the first wrong step starts. */
@@ -95,6 +98,15 @@ function bigBenchMistake(path: string, file: string): LabelledSample[] {
   });
 }
 
+function mathReference(path: string): LabelledSample[] {
+  return readJsonl(path).map((row, i) => ({
+    id: `math_test.jsonl:${i + 1}`,
+    prompt: str(row.problem),
+    text: str(row.solution),
+    correct: true,
+  }));
+}
+
 function haluEval(path: string): LabelledSample[] {
   return readJsonl(path).map((row, i) => ({
     id: `general_data.jsonl:${i + 1}`,
@@ -104,8 +116,75 @@ function haluEval(path: string): LabelledSample[] {
   }));
 }
 
+/** Every file under `dir`. */
+function walk(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    return statSync(path).isDirectory() ? walk(path) : [path];
+  });
+}
+
+/** The JSON payloads of a recorded stream: SSE `data:` lines, or one chunk a line (`*.chunks.txt`). */
+function payloads(file: string): Row[] {
+  const raw = readFileSync(file, "utf8");
+  const lines = file.endsWith(".chunks.txt")
+    ? raw.split("\n")
+    : raw
+        .split(/\r?\n/)
+        .filter((line) => line.startsWith("data:"))
+        .map((line) => line.slice(5).trim());
+  return lines.flatMap((line) => {
+    try {
+      const value: unknown = JSON.parse(line);
+      return value && typeof value === "object" ? [value as Row] : [];
+    } catch {
+      return [];
+    }
+  });
+}
+
+/**
+ * Recorded Chat Completions streams of reasoning models (DeepSeek, Z.ai, Alibaba, Groq, xAI, a Hugging Face
+ * `<think>` stream): choice 0's `reasoning_content` / `reasoning` and `content`. Not labelled; every one is a
+ * real answer, so a rejection is a false rejection unless read otherwise.
+ */
+function reasoningRecordings(dir: string): LabelledSample[] {
+  return walk(dir)
+    .filter((file) => /\.(sse|bin|chunks\.txt)$/.test(file))
+    .sort()
+    .flatMap((file) => {
+      let reasoning = "";
+      let text = "";
+      for (const chunk of payloads(file)) {
+        for (const choice of (chunk.choices as Row[] | undefined) ?? []) {
+          if ((choice.index ?? 0) !== 0) continue;
+          const delta = (choice.delta as Row | undefined) ?? {};
+          const thought = typeof delta.reasoning_content === "string" ? delta.reasoning_content : delta.reasoning;
+          if (typeof thought === "string") reasoning += thought;
+          if (typeof delta.content === "string") text += delta.content;
+        }
+      }
+      const thinks = reasoning.trim() !== "" || text.trimStart().startsWith("<think>");
+      if (!thinks) return [];
+      return [{ id: relative(dir, file), prompt: "", text, reasoning, correct: true }];
+    });
+}
+
+/** The reasoning traces written for the tests (`test/fixtures/reasoning-traces.jsonl`), labelled by hand. */
+function reasoningFixtures(path: string): LabelledSample[] {
+  return readJsonl(path).map((row, i) => ({
+    id: `reasoning-traces.jsonl:${i + 1} ${str(row.id)}`,
+    prompt: str(row.prompt),
+    text: str(row.content),
+    ...(typeof row.reasoning === "string" ? { reasoning: row.reasoning } : {}),
+    correct: row.correct === true,
+  }));
+}
+
 interface CorpusSpec extends Omit<Corpus, "samples"> {
   file: string;
+  /** The file lives in the repository (a fixture), not in the data directory. */
+  inRepo?: boolean;
   load(path: string): LabelledSample[];
 }
 
@@ -139,6 +218,13 @@ const SPECS: CorpusSpec[] = [
     file: "game24-gpt4-cot/game24_cot_gpt-4_t0.7.jsonl",
     load: game24,
   },
+  {
+    name: "MATH reference",
+    label: "all correct (human-written competition solutions)",
+    stepLabels: false,
+    file: "math-reference/math_test.jsonl",
+    load: mathReference,
+  },
   ...BBM_TASKS.map(([file, name]): CorpusSpec => ({
     name,
     label: "`mistake_index` null (first wrong step, human-annotated)",
@@ -154,16 +240,41 @@ const SPECS: CorpusSpec[] = [
     file: "halueval-chat/general_data.jsonl",
     load: haluEval,
   },
+  {
+    name: "Reasoning traces (fixtures)",
+    label: "`correct` (hand-labelled: a right answer, and every false step in the thinking taken back or redone)",
+    stepLabels: false,
+    file: "test/fixtures/reasoning-traces.jsonl",
+    inRepo: true,
+    load: reasoningFixtures,
+  },
+  {
+    name: "Recorded reasoning streams",
+    label: "all correct (real provider streams, unlabelled)",
+    stepLabels: false,
+    file: "sse-recordings",
+    load: reasoningRecordings,
+  },
 ];
 
-/** Loads every labelled corpus found under `dataDir`; absent files are listed, not fatal. */
-export function loadCorpora(dataDir: string): { corpora: Corpus[]; missing: string[] } {
+const repoRoot = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
+
+/**
+ * Loads every labelled corpus found under `dataDir`, and the repository's own fixtures; absent files are listed,
+ * not fatal. `fromData` counts the corpora found under `dataDir`: without one there is nothing real to measure.
+ */
+export function loadCorpora(dataDir: string): { corpora: Corpus[]; missing: string[]; fromData: number } {
   const corpora: Corpus[] = [];
   const missing: string[] = [];
-  for (const { file, load, ...spec } of SPECS) {
-    const path = join(dataDir, file);
-    if (!existsSync(path)) missing.push(`${spec.name}: ${path} not found, skipped`);
-    else corpora.push({ ...spec, samples: load(path) });
+  let fromData = 0;
+  for (const { file, load, inRepo, ...spec } of SPECS) {
+    const path = join(inRepo ? repoRoot : dataDir, file);
+    if (!existsSync(path)) {
+      missing.push(`${spec.name}: ${path} not found, skipped`);
+      continue;
+    }
+    corpora.push({ ...spec, samples: load(path) });
+    if (!inRepo) fromData += 1;
   }
-  return { corpora, missing };
+  return { corpora, missing, fromData };
 }

@@ -231,8 +231,11 @@ export function createFanoutReplay() {
       rows.push(entry);
       return (sample: LabelledSample, result: OfflineResult) => entry.draws.push(drawOf(sample, result));
     },
-    section(): string {
-      const replayed = rows.map(({ corpus, pack, draws }) => replayRow(corpus, pack, draws));
+    /** Each (corpus, pack) replayed the three ways. */
+    rows(): FanoutRow[] {
+      return rows.map(({ corpus, pack, draws }) => replayRow(corpus, pack, draws));
+    },
+    section(replayed: readonly FanoutRow[]): string {
       const cutAny = replayed.filter((row) => row.samples < row.draws);
       return [
         "## Rejection sampling: tokens per accepted sample",

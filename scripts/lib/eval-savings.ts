@@ -1,7 +1,4 @@
-import { existsSync, readFileSync } from "node:fs";
-import { join } from "node:path";
-import type { CompiledPack } from "../../src/engine/compile";
-import { inspectText, type OfflineResult } from "../../src/engine/offline";
+import type { OfflineResult } from "../../src/engine/offline";
 import { historyScope } from "../../src/savings/history";
 import { cutKind, type CutKind } from "../../src/savings/kinds";
 import { DEFAULT_EXIT_SAMPLE_SHARE } from "../../src/savings/sampling";
@@ -12,7 +9,7 @@ import type { LabelledSample } from "./corpora";
  * The savings model checked against the truth: over stored full outputs, in order, the model learns from the
  * accepted ones exactly as a team's meter would (`createSavingsSimulator`: the Worker's windows and estimator), and
  * each sample a rule cuts is estimated at its cut point and compared with what its stored text really had left.
- * Pure apart from the corpus loader; `npm run eval` prints the table (docs/metering.md explains it).
+ * Pure; `npm run eval` prints the table (docs/metering.md explains it).
  */
 
 /** One stored output as the savings check needs it: its length and where (and why) a rule stopped it. */
@@ -89,7 +86,7 @@ export function checkSavings(items: readonly SavingsTraceItem[], pack: string, s
     onPrior: 0,
     covered: 0,
     errors: [],
-    byKind: { degeneration: kind(), typical: kind(), exit: kind() },
+    byKind: { degeneration: kind(), typical: kind(), answer: kind(), exit: kind() },
   };
   for (const item of items) {
     const step = simulator.next({
@@ -135,6 +132,23 @@ const ratioOf = (s: SavingsStats) => (s.truth > 0 ? s.estimate / s.truth : s.est
 
 function quantile(sorted: readonly number[], q: number): number {
   return sorted.length === 0 ? 0 : sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
+}
+
+/** A savings row as data, for `npm run eval -- --json`. */
+export function savingsRowData({ corpus, pack, setting, stats: s }: SavingsRow) {
+  const ratio = ratioOf(s);
+  return {
+    corpus,
+    pack,
+    setting,
+    cuts: s.cuts,
+    truth: s.truth,
+    estimate: s.estimate,
+    p10: s.p10,
+    p90: s.p90,
+    estimateOverTruth: Number.isFinite(ratio) ? ratio : null,
+    verdict: verdictOf(s),
+  };
 }
 
 /** Whether a row meets the target, is too small to judge, or misses it. */
@@ -205,40 +219,9 @@ export function savingsTargets(rows: readonly SavingsRow[]): string {
 }
 
 /**
- * MATH reference solutions (`math-reference/math_test.jsonl`): not a labelled corpus of the main table (every
- * solution is correct), but the one whose answers are followed by more text, so it checks the exit tail.
- */
-export function loadMathReference(dataDir: string): LabelledSample[] | undefined {
-  const path = join(dataDir, "math-reference/math_test.jsonl");
-  if (!existsSync(path)) return undefined;
-  return readFileSync(path, "utf8")
-    .split("\n")
-    .filter((line) => line.trim() !== "")
-    .map((line, i) => {
-      const row = JSON.parse(line) as { problem?: unknown; solution?: unknown };
-      return {
-        id: `math_test.jsonl:${i + 1}`,
-        prompt: typeof row.problem === "string" ? row.problem : "",
-        text: typeof row.solution === "string" ? row.solution : "",
-        correct: true,
-      };
-    });
-}
-
-/** Inspects samples with one pack and returns their trace (for corpora outside the main table). */
-export function traceOf(pack: CompiledPack, samples: readonly LabelledSample[], model: string): SavingsTraceItem[] {
-  return samples.map((sample) =>
-    traceItem(
-      sample,
-      inspectText([pack], { prompt: sample.prompt, wantsJson: false, tools: new Map() }, sample.text),
-      model,
-    ),
-  );
-}
-
-/**
- * `npm run eval`'s savings check: collects each (corpus, pack) trace while the main table is measured, adds the
- * MATH reference solutions, and prints the table under both settings with its target line.
+ * `npm run eval`'s savings check: collects each (corpus, pack) trace while the main table is measured (the MATH
+ * reference solutions among them: the corpus whose answers are followed by more text, so it checks the exit
+ * tail), and prints the table under both settings with its target line.
  */
 export function createSavingsCheck() {
   const traces = new Map<string, { corpus: string; pack: string; items: SavingsTraceItem[] }>();
@@ -249,20 +232,19 @@ export function createSavingsCheck() {
       traces.set(`${corpus}\u0000${pack}`, entry);
       return (sample: LabelledSample, result: OfflineResult) => entry.items.push(traceItem(sample, result, corpus));
     },
-    section(packs: readonly CompiledPack[], dataDir: string): string {
-      const math = loadMathReference(dataDir);
-      const all = [...traces.values()];
-      if (math)
-        for (const pack of packs)
-          all.push({ corpus: "MATH reference", pack: pack.name, items: traceOf(pack, math, "MATH") });
-      const rows: SavingsRow[] = SAVINGS_SETTINGS.flatMap((setting) =>
-        all.map(({ corpus, pack, items }) => ({
+    /** One row per (corpus, pack, setting): the estimate against what the cut samples really had left. */
+    rows(): SavingsRow[] {
+      return SAVINGS_SETTINGS.flatMap((setting) =>
+        [...traces.values()].map(({ corpus, pack, items }) => ({
           corpus,
           pack,
           setting: setting.name,
           stats: checkSavings(items, pack, setting),
         })),
       );
+    },
+    /** The eval's section on the savings estimate, in Markdown. */
+    section(rows: readonly SavingsRow[]): string {
       return [
         "## Saved-spend estimate against the truth",
         "",
@@ -273,7 +255,6 @@ export function createSavingsCheck() {
         savingsTable(rows),
         "",
         savingsTargets(rows),
-        ...(math ? [] : [`- MATH reference: ${join(dataDir, "math-reference/math_test.jsonl")} not found, skipped`]),
       ].join("\n");
     },
   };

@@ -1,6 +1,7 @@
 import type { CompiledPack } from "../../src/engine/compile";
 import type { Rejection } from "../../src/engine/inspection";
-import { inspectText, type OfflineResult } from "../../src/engine/offline";
+import { createInspection } from "../../src/engine/inspection";
+import { inspectText, splitLikeTokens, type OfflineResult } from "../../src/engine/offline";
 import { estimateTokens } from "../../src/engine/tokens";
 import type { RequestContext } from "../../src/engine/types";
 import type { Corpus, LabelledSample } from "./corpora";
@@ -63,6 +64,30 @@ function emptyStats(): RowStats {
 }
 
 /**
+ * A sample with a reasoning channel, as a reasoning model streams it: the reasoning first, then the content, in
+ * token-sized pieces, through the Worker's inspection (`inspectText` reads content only).
+ */
+function inspectWithReasoning(pack: CompiledPack, ctx: RequestContext, reasoning: string, text: string): OfflineResult {
+  const inspection = createInspection([pack], ctx);
+  const tokens = estimateTokens(reasoning) + estimateTokens(text);
+  for (const [channel, body] of [
+    ["reasoning", reasoning],
+    ["content", text],
+  ] as const) {
+    for (const piece of splitLikeTokens(body)) {
+      const verdict = inspection.push({ choice: 0, channel }, piece);
+      if (verdict) {
+        // The stop point: the verdict's offset on its channel, after all of the reasoning for a content verdict.
+        const before = channel === "content" ? estimateTokens(reasoning) : 0;
+        return { verdict, flags: inspection.flags, tokens, tokensUntilStop: before + verdict.rejection.offset.tokens };
+      }
+    }
+  }
+  const verdict = inspection.end(0);
+  return { ...(verdict ? { verdict } : {}), flags: inspection.flags, tokens, tokensUntilStop: tokens };
+}
+
+/**
  * Runs one pack over one corpus with the Worker's engine (`inspectText`, token-sized pieces) and counts the
  * outcome against the corpus labels. An `exit` verdict saves tokens and keeps the sample; it is never a rejection.
  * `onSample` sees every result in corpus order (the savings check reuses them instead of inspecting again).
@@ -75,7 +100,10 @@ export function measure(
   const stats = emptyStats();
   for (const sample of corpus.samples) {
     const ctx: RequestContext = { prompt: sample.prompt, wantsJson: false, tools: new Map() };
-    const result = inspectText([pack], ctx, sample.text);
+    const result =
+      sample.reasoning !== undefined
+        ? inspectWithReasoning(pack, ctx, sample.reasoning, sample.text)
+        : inspectText([pack], ctx, sample.text);
     onSample?.(sample, result);
     stats.samples += 1;
     stats.tokens += result.tokens;

@@ -15,6 +15,14 @@ export interface StoredText {
 export interface StoredGeneration {
   ctx: RequestContext;
   texts: StoredText[];
+  /** The line's own top-level `id` and Batch API `custom_id`, so that results can be joined back to the input. */
+  ids: LineIds;
+}
+
+/** A line's own identifiers, when it has them. */
+export interface LineIds {
+  id?: string | number;
+  custom_id?: string;
 }
 
 type Json = Record<string, unknown>;
@@ -93,25 +101,41 @@ function requestOf(line: Json): { kind: CompletionKind; body: Json } {
   return { kind: "chat", body: { ...extra, messages: [{ role: "user", content: promptOf(line) ?? "" }] } };
 }
 
+/** The line's top-level `id` (a string or a number) and `custom_id` (a string), when present. */
+export function lineIds(line: Json): LineIds {
+  return {
+    ...(typeof line.id === "string" || typeof line.id === "number" ? { id: line.id } : {}),
+    ...(typeof line.custom_id === "string" ? { custom_id: line.custom_id } : {}),
+  };
+}
+
 /**
  * Reads one JSONL line of stored generations. Accepted shapes: a completion text in `text`, `completion`,
  * `output` or `response`, or a `chat.completion` / `text_completion` object (the line itself, one of those
  * fields, or a Batch API `response.body`), each choice a sample; the prompt from `request` (a request body),
- * `messages`, `prompt`, `question` or `input`; optional `response_format` and `tools`.
+ * `messages`, `prompt`, `question` or `input`; optional `response_format` and `tools`. The line's `id` and
+ * `custom_id` are kept (`ids`); an unreadable line that is a JSON object still has them in the error.
  * @example readStoredGeneration('{"question":"2+2?","output":"2 + 2 = 5"}')
  */
-export function readStoredGeneration(line: string): Result<StoredGeneration, string> {
+export function readStoredGeneration(line: string): Result<StoredGeneration, UnreadableLine> {
   let value: unknown;
   try {
     value = JSON.parse(line);
   } catch (error) {
-    return err(`not JSON: ${(error as Error).message}`);
+    return err({ error: `not JSON: ${(error as Error).message}`, ids: {} });
   }
-  if (!isObject(value)) return err("not a JSON object");
+  if (!isObject(value)) return err({ error: "not a JSON object", ids: {} });
+  const ids = lineIds(value);
   const texts = textsOf(value);
-  if (!texts.ok) return texts;
+  if (!texts.ok) return err({ error: texts.error, ids });
   const { kind, body } = requestOf(value);
   const request = parseCompletionRequest(kind, body);
-  if (!request.ok) return err(`request: ${request.error.message}`);
-  return ok({ ctx: request.value.ctx, texts: texts.value });
+  if (!request.ok) return err({ error: `request: ${request.error.message}`, ids });
+  return ok({ ctx: request.value.ctx, texts: texts.value, ids });
+}
+
+/** Why a line could not be read, with the identifiers it does carry. */
+export interface UnreadableLine {
+  error: string;
+  ids: LineIds;
 }

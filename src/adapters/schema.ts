@@ -1,12 +1,14 @@
-import { z } from "zod";
+import * as z from "../zod";
 import { PROMPT_DTYPES } from "./tensor/torch-save";
 
 /** Task and adapter ids: lower-case slugs, safe in KV keys, headers and logs. */
 export const SlugSchema = z
   .string()
-  .regex(
-    /^[a-z0-9][a-z0-9._-]{0,63}$/,
-    "must be 1-64 characters: a-z, 0-9, '.', '_' or '-', starting with a letter or digit",
+  .check(
+    z.regex(
+      /^[a-z0-9][a-z0-9._-]{0,63}$/,
+      "must be 1-64 characters: a-z, 0-9, '.', '_' or '-', starting with a letter or digit",
+    ),
   );
 
 /** The serving engines inflight knows how to address; `openai` is any OpenAI-compatible API serving a plain model. */
@@ -14,11 +16,14 @@ export const EngineKindSchema = z.enum(["vllm", "sglang", "lorax", "tgi", "opena
 export type EngineKind = z.infer<typeof EngineKindSchema>;
 
 const BaseUrlSchema = z
-  .url({ protocol: /^https?$/, error: "must be an http(s) URL" })
-  .refine((url) => !/^[a-z]+:\/\/[^/]*@/i.test(url), "must not carry credentials: name a secret in apiKeySecret")
-  .refine((url) => !/[?#]/.test(url), "must not have a query or fragment: inflight appends /chat/completions")
-  .transform((url) => url.replace(/\/+$/, ""))
-  .describe("The engine's OpenAI-compatible base, ending in /v1 (e.g. https://vllm.internal:8000/v1).");
+  .pipe(
+    z.url({ protocol: /^https?$/, error: "must be an http(s) URL" }).check(
+      z.refine((url) => !/^[a-z]+:\/\/[^/]*@/i.test(url), "must not carry credentials: name a secret in apiKeySecret"),
+      z.refine((url) => !/[?#]/.test(url), "must not have a query or fragment: inflight appends /chat/completions"),
+    ),
+    z.transform((url: string) => url.replace(/\/+$/, "")),
+  )
+  .check(z.describe("The engine's OpenAI-compatible base, ending in /v1 (e.g. https://vllm.internal:8000/v1)."));
 
 /**
  * Name of a Worker secret. Only `ADAPTER_KEY_*` secrets can be named, so the registry can never route inflight's
@@ -26,12 +31,12 @@ const BaseUrlSchema = z
  */
 const SecretNameSchema = z
   .string()
-  .regex(/^ADAPTER_KEY_[A-Z0-9_]{1,64}$/, "must name a Worker secret called ADAPTER_KEY_<NAME>");
+  .check(z.regex(/^ADAPTER_KEY_[A-Z0-9_]{1,64}$/, "must name a Worker secret called ADAPTER_KEY_<NAME>"));
 
 const backend = <K extends EngineKind>(kind: K) => ({
   kind: z.literal(kind),
   baseUrl: BaseUrlSchema,
-  apiKeySecret: SecretNameSchema.optional(),
+  apiKeySecret: z.optional(SecretNameSchema),
 });
 
 /** Where the adapter is served and in which dialect. */
@@ -43,17 +48,17 @@ export const BackendSchema = z.discriminatedUnion("kind", [
      * Also name the adapter in `model` as `<baseModel>:<lora.name>` (SGLang releases from late 2025). `lora_path`
      * is always sent: every release reads it, while older ones ignore the colon form and serve the base model.
      */
-    adapterInModel: z.boolean().default(false),
+    adapterInModel: z._default(z.boolean(), false),
   }),
   z.strictObject({
     ...backend("lorax"),
     /** LoRAX's `adapter_source`: where it fetches `lora.source` from. */
-    adapterSource: z.enum(["hub", "local", "s3", "pbase"]).default("hub"),
+    adapterSource: z._default(z.enum(["hub", "local", "s3", "pbase"]), "hub"),
     /**
      * Secret holding the token LoRAX downloads private adapters with, sent as the body's `api_token`. LoRAX takes
      * `Authorization` as that token when the body has none, so no key is ever sent to LoRAX in that header.
      */
-    downloadTokenSecret: SecretNameSchema.optional(),
+    downloadTokenSecret: z.optional(SecretNameSchema),
   }),
   z.strictObject(backend("tgi")),
   z.strictObject(backend("openai")),
@@ -62,9 +67,9 @@ export type Backend = z.infer<typeof BackendSchema>;
 
 /** The low-rank adaptation: the name the engine serves it under and where its weights live. */
 export const LoraSchema = z.strictObject({
-  name: z.string().min(1).max(200),
-  source: z.string().min(1).max(1000),
-  rank: z.number().int().min(1).max(1024),
+  name: z.string().check(z.minLength(1), z.maxLength(200)),
+  source: z.string().check(z.minLength(1), z.maxLength(1000)),
+  rank: z.number().check(z.int(), z.gte(1), z.lte(1024)),
 });
 export type Lora = z.infer<typeof LoraSchema>;
 
@@ -74,18 +79,20 @@ export type PromptPosition = z.infer<typeof PromptPositionSchema>;
 
 /** The uploaded tensor (set by `PUT /admin/adapters/:id/prompt`, never by hand): KV key `prompt-tensor:<sha256>`. */
 export const PromptTensorSchema = z.strictObject({
-  sha256: z.string().regex(/^[0-9a-f]{64}$/, "must be a lower-case hex SHA-256"),
+  sha256: z.string().check(z.regex(/^[0-9a-f]{64}$/, "must be a lower-case hex SHA-256")),
   dtype: z.enum(PROMPT_DTYPES),
-  shape: z.tuple([z.number().int().min(1), z.number().int().min(1)]),
-  bytes: z.number().int().min(1),
+  shape: z.tuple([z.number().check(z.int(), z.gte(1)), z.number().check(z.int(), z.gte(1))]),
+  bytes: z.number().check(z.int(), z.gte(1)),
 });
 export type PromptTensor = z.infer<typeof PromptTensorSchema>;
 
 const PromptIdSchema = z
   .string()
-  .regex(
-    /^[A-Za-z0-9][A-Za-z0-9._/:-]{0,199}$/,
-    "must be 1-200 characters: letters, digits, '.', '_', '/', ':' or '-'",
+  .check(
+    z.regex(
+      /^[A-Za-z0-9][A-Za-z0-9._/:-]{0,199}$/,
+      "must be 1-200 characters: letters, digits, '.', '_', '/', ':' or '-'",
+    ),
   );
 
 /**
@@ -94,13 +101,13 @@ const PromptIdSchema = z
  */
 export const ContinuousPromptSchema = z.strictObject({
   id: PromptIdSchema,
-  virtualTokens: z.number().int().min(1).max(4096),
+  virtualTokens: z.number().check(z.int(), z.gte(1), z.lte(4096)),
   /** The base model's hidden size (`hidden_size` in its config.json); vLLM refuses any other. */
-  hiddenSize: z.number().int().min(1).max(65536),
+  hiddenSize: z.number().check(z.int(), z.gte(1), z.lte(65536)),
   /** When set, the uploaded tensor must have this dtype (vLLM casts any float dtype to the model's). */
-  dtype: z.enum(PROMPT_DTYPES).optional(),
-  position: PromptPositionSchema.default("system-start"),
-  tensor: PromptTensorSchema.optional(),
+  dtype: z.optional(z.enum(PROMPT_DTYPES)),
+  position: z._default(PromptPositionSchema, "system-start"),
+  tensor: z.optional(PromptTensorSchema),
 });
 export type ContinuousPrompt = z.infer<typeof ContinuousPromptSchema>;
 
@@ -110,8 +117,8 @@ export type ContinuousPrompt = z.infer<typeof ContinuousPromptSchema>;
  */
 export const LegacyPromptSchema = z.strictObject({
   id: PromptIdSchema,
-  virtualTokens: z.number().int().min(1).max(4096),
-  source: z.string().min(1).max(1000),
+  virtualTokens: z.number().check(z.int(), z.gte(1), z.lte(4096)),
+  source: z.string().check(z.minLength(1), z.maxLength(1000)),
 });
 export type LegacyPrompt = z.infer<typeof LegacyPromptSchema>;
 
@@ -119,13 +126,13 @@ export type LegacyPrompt = z.infer<typeof LegacyPromptSchema>;
 export const isLegacyPrompt = (prompt: ContinuousPrompt | LegacyPrompt): prompt is LegacyPrompt => "source" in prompt;
 
 const entryFields = {
-  tasks: z.array(SlugSchema).min(1, "an adapter serves at least one task").max(32),
+  tasks: z.array(SlugSchema).check(z.minLength(1, "an adapter serves at least one task"), z.maxLength(32)),
   backend: BackendSchema,
-  baseModel: z.string().min(1).max(200),
-  lora: LoraSchema.optional(),
+  baseModel: z.string().check(z.minLength(1), z.maxLength(200)),
+  lora: z.optional(LoraSchema),
   /** Rule packs that fit the task: they replace the default packs for requests routed here. */
-  packs: z.array(SlugSchema).max(16).default([]),
-  enabled: z.boolean().default(true),
+  packs: z._default(z.array(SlugSchema).check(z.maxLength(16)), []),
+  enabled: z._default(z.boolean(), true),
 };
 
 interface Shape {
@@ -136,7 +143,7 @@ interface Shape {
   prompt?: ContinuousPrompt | LegacyPrompt | undefined;
 }
 
-function checkShape(entry: Shape, ctx: z.RefinementCtx): void {
+function checkShape(entry: Shape, ctx: z.core.$RefinementCtx): void {
   if (new Set(entry.tasks).size !== entry.tasks.length)
     ctx.addIssue({ code: "custom", path: ["tasks"], message: "tasks must not repeat" });
   if (entry.backend.kind === "openai") {
@@ -175,7 +182,7 @@ function checkShape(entry: Shape, ctx: z.RefinementCtx): void {
 }
 
 /** Checks only new writes make: what earlier releases stored is still read, and handled at routing. */
-function checkInput(entry: Shape, ctx: z.RefinementCtx): void {
+function checkInput(entry: Shape, ctx: z.core.$RefinementCtx): void {
   if (entry.prompt && entry.backend.kind !== "vllm")
     ctx.addIssue({
       code: "custom",
@@ -196,11 +203,13 @@ function checkInput(entry: Shape, ctx: z.RefinementCtx): void {
 
 /** What an admin sends to create or replace an adapter. */
 export const AdapterInputSchema = z
-  .strictObject({ id: SlugSchema, ...entryFields, prompt: ContinuousPromptSchema.optional() })
-  .superRefine((entry, ctx) => {
-    checkShape(entry, ctx);
-    checkInput(entry, ctx);
-  });
+  .strictObject({ id: SlugSchema, ...entryFields, prompt: z.optional(ContinuousPromptSchema) })
+  .check(
+    z.superRefine((entry, ctx) => {
+      checkShape(entry, ctx);
+      checkInput(entry, ctx);
+    }),
+  );
 export type AdapterInput = z.input<typeof AdapterInputSchema>;
 /** A validated input, with defaults applied. */
 export type AdapterFields = z.output<typeof AdapterInputSchema>;
@@ -210,10 +219,10 @@ export const AdapterEntrySchema = z
   .strictObject({
     id: SlugSchema,
     ...entryFields,
-    prompt: z.union([ContinuousPromptSchema, LegacyPromptSchema]).optional(),
+    prompt: z.optional(z.union([ContinuousPromptSchema, LegacyPromptSchema])),
     /** Bumped by inflight on every write; shows which revision served a request. */
-    version: z.number().int().min(1),
+    version: z.number().check(z.int(), z.gte(1)),
     updatedAt: z.iso.datetime(),
   })
-  .superRefine(checkShape);
+  .check(z.superRefine(checkShape));
 export type AdapterEntry = z.infer<typeof AdapterEntrySchema>;

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "../zod";
 import { err, ok, type Result } from "../engine/result";
 import { SlugSchema } from "./schema";
 
@@ -7,15 +7,19 @@ const TaskRuleSchema = z
     id: SlugSchema,
     task: SlugSchema,
     /** Case-insensitive substrings; any one present matches. */
-    keywords: z.array(z.string().min(1).max(200)).max(100).default([]),
+    keywords: z._default(z.array(z.string().check(z.minLength(1), z.maxLength(200))).check(z.maxLength(100)), []),
     /** Regular expressions (JavaScript syntax, matched case-insensitively); any one matching matches. */
-    patterns: z.array(z.string().min(1).max(500)).max(50).default([]),
+    patterns: z._default(z.array(z.string().check(z.minLength(1), z.maxLength(500))).check(z.maxLength(50)), []),
   })
-  .refine((rule) => rule.keywords.length + rule.patterns.length > 0, { message: "a rule needs keywords or patterns" });
+  .check(
+    z.refine((rule) => rule.keywords.length + rule.patterns.length > 0, {
+      message: "a rule needs keywords or patterns",
+    }),
+  );
 
 /** The task-matching file, rules/tasks/tasks.json: rules are tried in order and the first match wins. */
 export const TaskRulesFileSchema = z.strictObject({
-  $comment: z.string().optional(),
+  $comment: z.optional(z.string()),
   rules: z.array(TaskRuleSchema),
 });
 export type TaskRulesFile = z.input<typeof TaskRulesFileSchema>;

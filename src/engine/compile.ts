@@ -1,4 +1,4 @@
-import type { z } from "zod";
+import type * as z from "../zod";
 import { validatorKinds } from "../validators";
 import { PackSchema, type Action, type Stage } from "./pack-schema";
 import { err, ok, type Result } from "./result";
@@ -43,7 +43,7 @@ export function formatPackError(error: PackError): string {
   return error.issues.map((issue) => `${error.file}: ${issue.path || "(root)"}: ${issue.message}`).join("\n");
 }
 
-function issuesOf(zodError: z.ZodError, prefix: (string | number)[] = []): PackIssue[] {
+function issuesOf(zodError: z.core.$ZodError, prefix: (string | number)[] = []): PackIssue[] {
   return zodError.issues.map((issue) => ({
     path: [...prefix, ...issue.path].map(String).join("."),
     message: issue.message,

@@ -24,6 +24,11 @@ export interface Rejection {
 export interface Verdict {
   action: "reject" | "exit";
   rejection: Rejection;
+  /**
+   * The finding lies in the last stage of a pack with several stages (its answer, e.g. after `####` or
+   * `\boxed{`): what the output would still have generated is an answer's tail, not a typical remainder.
+   */
+  finalStage?: true;
 }
 
 /** Identifies one text stream of a response: a choice's content, its reasoning, or one tool call's arguments. */
@@ -51,7 +56,9 @@ interface Hit {
 export interface Inspection {
   /**
    * Inspects the next piece of a stream's text. Returns a verdict when a `reject` or `exit` rule fires; the
-   * verdict's offset lies within this piece (or at its end). `flag` findings are collected in `flags`.
+   * verdict's offset lies within this piece (or at its end). `flag` findings are collected in `flags`. An `exit`
+   * ends the whole choice: its other streams run their end-of-output checks, and a rejection there (on its own
+   * channel) is returned instead of the exit.
    */
   push(key: StreamKey, text: string): Verdict | undefined;
   /** The choice has finished (finish_reason or end of stream): stages close and end-of-output checks run. */
@@ -204,9 +211,26 @@ function runAll(runs: RuleRun[], text: string, hits: Hit[]): RuleRun[] {
   return kept;
 }
 
+/** Characters of recent text a stream keeps, to convert a finding's offset that lies before the current piece. */
+const HISTORY = 1024;
+
+/** Text of a stream from `start`, with the token count before it. */
+interface Window {
+  start: number;
+  counter: TokenCounter;
+  text: string;
+}
+
 class Stream {
   chars = 0;
   readonly counter: TokenCounter = createTokenCounter();
+  /**
+   * The last HISTORY to 2×HISTORY characters, in two windows with the token count before each (a copy taken once
+   * per HISTORY characters): a validator that looks ahead (a lexer's lookahead, a window for a correction)
+   * reports a finding a little after the text it is about.
+   */
+  private older: Window | undefined = undefined;
+  private newer: Window = { start: 0, counter: createTokenCounter(), text: "" };
   wild: RuleRun[];
   readonly packs: PackStream[];
   finished = false;
@@ -233,6 +257,21 @@ class Stream {
       if (validator) runs.push({ rule, validator, base });
     }
     return runs;
+  }
+
+  /** Keeps the recent text; called with every piece before `counter` counts it (`start`: the piece's offset). */
+  record(text: string, start: number): void {
+    if (this.newer.text.length >= HISTORY) {
+      this.older = this.newer;
+      this.newer = { start, counter: this.counter.clone(), text: "" };
+    }
+    this.newer.text += text;
+  }
+
+  /** Estimated tokens of the text before offset `at`, for an `at` within the recent text (else the oldest kept). */
+  tokensBefore(at: number): number {
+    const window = at >= this.newer.start || !this.older ? this.newer : this.older;
+    return window.counter.clone().push(window.text.slice(0, Math.max(0, at - window.start)));
   }
 
   /** Whether any hit ends the stream (anything but a flag). */
@@ -291,8 +330,33 @@ export function createInspection(packs: readonly CompiledPack[], ctx: RequestCon
     if (!first) return undefined;
     stream.finished = true;
     const action = first.run.rule.action === "exit" ? "exit" : "reject";
-    return { action, rejection: describe(stream, first, tokensAt(first.at)) };
+    const packStream = stream.packs.find((pack) => pack.pack.name === first.run.rule.pack);
+    const stages = packStream?.pack.stages.length ?? 0;
+    const finalStage =
+      packStream !== undefined &&
+      stages > 1 &&
+      packStream.stageIndex === stages - 1 &&
+      first.at >= packStream.stageStart;
+    return { action, rejection: describe(stream, first, tokensAt(first.at)), ...(finalStage ? { finalStage } : {}) };
   };
+
+  /** Runs the end-of-output checks of every open stream of a choice; the first verdict they give. */
+  function endStreams(choice: number): Verdict | undefined {
+    let verdict: Verdict | undefined;
+    for (const stream of streams.values()) {
+      if (stream.key.choice !== choice || stream.finished) continue;
+      const hits: Hit[] = [];
+      for (const run of stream.wild) {
+        const finding = run.validator.end();
+        if (finding) hits.push({ run, finding, at: Math.min(run.base + finding.at, stream.chars) });
+      }
+      stream.wild = [];
+      for (const pack of stream.packs) pack.end(hits);
+      verdict ??= decide(stream, hits, (at) => stream.tokensBefore(at));
+      stream.finished = true;
+    }
+    return verdict;
+  }
 
   return {
     push(key, text) {
@@ -300,6 +364,7 @@ export function createInspection(packs: readonly CompiledPack[], ctx: RequestCon
       if (stream.finished || text.length === 0) return undefined;
       const start = stream.chars;
       stream.chars += text.length;
+      stream.record(text, start);
       const hits: Hit[] = [];
       stream.wild = runAll(stream.wild, text, hits);
       for (const pack of stream.packs) pack.push(text, hits);
@@ -310,26 +375,16 @@ export function createInspection(packs: readonly CompiledPack[], ctx: RequestCon
       }
       const before = stream.counter.clone();
       stream.counter.push(text);
-      const tokensAt = (at: number) => before.clone().push(text.slice(0, Math.max(0, at - start)));
-      return decide(stream, hits, tokensAt);
+      const tokensAt = (at: number) =>
+        at >= start ? before.clone().push(text.slice(0, at - start)) : stream.tokensBefore(at);
+      const verdict = decide(stream, hits, tokensAt);
+      if (verdict?.action !== "exit") return verdict;
+      // An early exit ends the choice: its other streams (the reasoning before the answer) end here too, and a
+      // rejection by their end-of-output checks overrides the exit.
+      const ended = endStreams(key.choice);
+      return ended?.action === "reject" ? ended : verdict;
     },
-    end(choice) {
-      let verdict: Verdict | undefined;
-      for (const stream of streams.values()) {
-        if (stream.key.choice !== choice || stream.finished) continue;
-        const hits: Hit[] = [];
-        for (const run of stream.wild) {
-          const finding = run.validator.end();
-          if (finding) hits.push({ run, finding, at: Math.min(run.base + finding.at, stream.chars) });
-        }
-        stream.wild = [];
-        for (const pack of stream.packs) pack.end(hits);
-        const count = stream.counter.count;
-        verdict ??= decide(stream, hits, () => count);
-        stream.finished = true;
-      }
-      return verdict;
-    },
+    end: endStreams,
     cleared(key) {
       const stream = streams.get(keyOf(key));
       if (!stream) return 0;

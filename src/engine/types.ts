@@ -1,4 +1,4 @@
-import type { z } from "zod";
+import type * as z from "../zod";
 
 /** Which part of a choice's output a piece of text belongs to. */
 export type Channel = "content" | "reasoning" | "tool_arguments";
@@ -49,12 +49,12 @@ export interface Validator {
 }
 
 /**
- * A kind of validator: its parameters (a zod schema, validated when a pack loads) and a compile step that runs
+ * A kind of validator: its parameters (a `zod/mini` schema, validated when a pack loads) and a compile step that runs
  * once per pack per isolate. `compile` returns a factory that makes a fresh validator for one stream of one
  * request, or `undefined` when the validator does not apply to that request (e.g. a JSON Schema check on a
  * request without a schema).
  */
-export interface ValidatorKind<P extends z.ZodType = z.ZodType> {
+export interface ValidatorKind<P extends z.ZodMiniType = z.ZodMiniType> {
   name: string;
   /** One line: what the validator checks. */
   summary: string;

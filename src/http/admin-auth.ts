@@ -23,7 +23,7 @@ export async function secretsEqual(given: string, expected: string): Promise<boo
  */
 export function adminAuth(): MiddlewareHandler<AppEnv> {
   return async function requireAdminToken(c, next) {
-    const expected = (c.env as { ADMIN_TOKEN?: string }).ADMIN_TOKEN;
+    const expected = c.env.ADMIN_TOKEN;
     if (!expected) {
       return errorResponse(
         503,

@@ -24,7 +24,7 @@ export function createApp() {
     const requestId = `req_${crypto.randomUUID().replaceAll("-", "")}`;
     c.set("requestId", requestId);
     c.set("clientSignal", c.req.raw.signal);
-    c.set("config", readConfig(c.env as Record<string, unknown>));
+    c.set("config", readConfig(c.env));
     await next();
     const guarded = withoutMarkupErrors(c.res);
     if (guarded !== c.res) {

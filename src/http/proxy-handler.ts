@@ -17,12 +17,9 @@ function choosePacks(
   const named = parseNameList(c.req.header("x-inflight-rules"));
   const policy = c.var.packPolicy;
   const adapterPacks = c.var.upstream?.packs ?? [];
+  // A team's defaults are already resolved against DEFAULT_PACKS, and may be `[]` on purpose.
   const defaults =
-    adapterPacks.length > 0
-      ? adapterPacks
-      : policy && policy.defaults.length > 0
-        ? policy.defaults
-        : parseNameList(c.var.config.DEFAULT_PACKS);
+    adapterPacks.length > 0 ? adapterPacks : (policy?.defaults ?? parseNameList(c.var.config.DEFAULT_PACKS));
   const names = [...(policy?.enforced ?? []), ...(named.length > 0 ? named : defaults)];
   const selected = selectPacks(names);
   if (selected.ok) return selected;

@@ -19,7 +19,7 @@ import type { Door, Envelope } from "./doors";
 import { envelopeError } from "./envelope";
 import { errorBody } from "./errors";
 import { parseOnce, requestBody, requestJson } from "./request-body";
-import type { AppEnv, Bindings } from "./types";
+import type { AppEnv } from "./types";
 
 type Requirement = "auto" | "always" | "never";
 
@@ -87,8 +87,7 @@ function costEstimate(c: Context<AppEnv>, door: Door | undefined, body: unknown)
 /** The packs a request will run, as completions chooses them; for the record of a refused request. */
 function packNames(c: Context<AppEnv>, policy: EffectivePolicy): string[] {
   const named = parseNameList(c.req.header("x-inflight-rules"));
-  const defaults = policy.default_packs.length > 0 ? policy.default_packs : parseNameList(c.var.config.DEFAULT_PACKS);
-  return [...new Set([...policy.enforced_packs, ...(named.length > 0 ? named : defaults)])];
+  return [...new Set([...policy.enforced_packs, ...(named.length > 0 ? named : policy.default_packs)])];
 }
 
 /** 429 `budget_exceeded` in the route's envelope, with when the period resets. */
@@ -111,7 +110,7 @@ export function budgetExceeded(envelope: Envelope, team: string, denial: BudgetD
   );
 }
 
-function meterOf(env: Bindings, team: string) {
+function meterOf(env: Env, team: string) {
   const namespace = env.TEAM_METER;
   return namespace ? namespace.get(namespace.idFromName(team)) : undefined;
 }
@@ -195,7 +194,7 @@ export function teamAuth(): MiddlewareHandler<AppEnv> {
     const found = await lookupKey(kv, presented);
     if (!found.ok) return failedAttempt(c, envelope);
     const { team, id: keyId } = found.value;
-    const policy = await loadEffectivePolicy(kv, team);
+    const policy = await loadEffectivePolicy(kv, team, parseNameList(c.var.config.DEFAULT_PACKS));
 
     let body: Result<unknown, Response> | null = null;
     if (takesModel(door)) {

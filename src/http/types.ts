@@ -1,48 +1,10 @@
-import type { AuthThrottle } from "../auth/auth-throttle";
 import type { Config } from "../config";
 import type { Result } from "../engine/result";
 import type { BudgetDenial, CostEstimate } from "../metering/budget";
 import type { RequestRecord } from "../metering/record";
-import type { TeamMeter } from "../metering/team-meter";
 import type { ApiSpec } from "./apis/types";
 import type { Door } from "./doors";
 import type { RequestBody } from "./request-body";
-
-/** Worker bindings. Secrets (UPSTREAM_API_KEY) arrive here too. */
-export interface Bindings {
-  UPSTREAM_BASE_URL?: string;
-  UPSTREAM_API_KEY?: string;
-  ANTHROPIC_BASE_URL?: string;
-  /** Secret: the Anthropic-compatible upstream's key. */
-  ANTHROPIC_API_KEY?: string;
-  DEFAULT_PACKS?: string;
-  UPSTREAM_HEADERS_TIMEOUT_MS?: string;
-  UPSTREAM_BODY_TIMEOUT_MS?: string;
-  UPSTREAM_IDLE_TIMEOUT_MS?: string;
-  UPSTREAM_TOTAL_TIMEOUT_MS?: string;
-  MAX_REQUEST_BYTES?: string;
-  BUDGET_DEFAULT_MAX_TOKENS?: string;
-  AUTH_FAILURE_LIMIT?: string;
-  AUTH_FAILURE_WINDOW_S?: string;
-  /** Fan-out and `x-inflight-accept` limits (docs/sampling.md). */
-  MAX_ATTEMPTS_PER_REQUEST?: string;
-  MAX_CONCURRENT_ATTEMPTS?: string;
-  ATTEMPTS_PER_ACCEPTED?: string;
-  /** Share of exit-eligible requests let run past the exit to measure the tail (default 0.05). */
-  EXIT_SAMPLE_SHARE?: string;
-  /** Secret guarding /admin/*. */
-  ADMIN_TOKEN?: string;
-  /** Team keys, policies (see the README, "Teams, keys and metering"). Without it, team keys and metering are off. */
-  INFLIGHT_KV?: KVNamespace;
-  /** One metering Durable Object per team. */
-  TEAM_METER?: DurableObjectNamespace<TeamMeter>;
-  /** Adapter backends allowed over http or on private addresses (docs/adapters.md). */
-  ADAPTER_ALLOWED_HOSTS?: string;
-  /** Failed-authentication counts, one object per client. Without it, failed attempts are not throttled. */
-  AUTH_THROTTLE?: DurableObjectNamespace<AuthThrottle>;
-  /** `auto` (default: required once any team key exists), `true` (always) or `false` (never required). */
-  REQUIRE_TEAM_KEYS?: string;
-}
 
 /** The team a request authenticated as (set by team authentication). */
 export interface TeamIdentity {
@@ -53,6 +15,7 @@ export interface TeamIdentity {
 /** Rule packs a caller's policy imposes: enforced ones always run; defaults run when the request names none. */
 export interface PackPolicy {
   enforced: string[];
+  /** Resolved against DEFAULT_PACKS; `[]` means no default pack (a task's adapter packs still apply). */
   defaults: string[];
   /** The team's task when a request names none (adapter routing, README: Per-task adapters). */
   defaultTask?: string;
@@ -79,8 +42,14 @@ export interface UpstreamTarget {
 
 export type { RequestRecord };
 
+/**
+ * The Hono environment of every route. `Env` is generated from wrangler.toml and .dev.vars.example by `npm run
+ * types` (worker-configuration.d.ts): the bindings, the vars and the secrets' names. A secret that is not set is
+ * absent at run time whatever its type says: code checks a secret before it uses it (`readConfig` in src/config.ts
+ * turns an empty one into `undefined`).
+ */
 export interface AppEnv {
-  Bindings: Bindings;
+  Bindings: Env;
   Variables: {
     config: Config;
     requestId: string;

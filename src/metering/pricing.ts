@@ -1,8 +1,8 @@
-import { z } from "zod";
+import * as z from "../zod";
 import { err, ok, type Result } from "../engine/result";
 import pricingFile from "./pricing.json";
 
-const PricePerMillionSchema = z.number().nonnegative().max(10_000);
+const PricePerMillionSchema = z.number().check(z.nonnegative(), z.lte(10_000));
 
 /** One model's list price in USD per million tokens. */
 export const ModelPriceSchema = z.strictObject({
@@ -14,7 +14,7 @@ export type ModelPrice = z.infer<typeof ModelPriceSchema>;
 /** `src/metering/pricing.json`: prices by exact model name. */
 export const PricingSchema = z.strictObject({
   currency: z.literal("USD"),
-  models: z.record(z.string().min(1), ModelPriceSchema),
+  models: z.record(z.string().check(z.minLength(1)), ModelPriceSchema),
 });
 export type Pricing = z.infer<typeof PricingSchema>;
 

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "../zod";
 import { nanoToUsd } from "./pricing";
 
 /** How the meter groups its rollups. `total` is one row for the whole range. */
@@ -85,36 +85,46 @@ const DIMENSIONS = [...METER_DIMENSIONS, "team"] as const;
 /** A grouping dimension of the usage API. */
 export type UsageDimension = (typeof DIMENSIONS)[number];
 
-/** `group_by`: one dimension, or two separated by a comma (`team,day`, `rule,day`), each at most once. */
-const GroupBySchema = z.string().transform((value, ctx): UsageDimension[] => {
-  const parts = value.split(",").map((part) => part.trim());
-  const unknown = parts.find((part) => !(DIMENSIONS as readonly string[]).includes(part));
-  const problem =
-    unknown !== undefined
-      ? `unknown dimension "${unknown}"; expected ${DIMENSIONS.join(", ")}, or two of them separated by a comma`
-      : parts.length > 2
-        ? "at most two dimensions"
-        : new Set(parts).size < parts.length
-          ? "a dimension may appear once"
-          : undefined;
-  if (problem === undefined) return parts as UsageDimension[];
-  ctx.addIssue({ code: "custom", message: problem });
-  return z.NEVER;
-});
+const dimensionsOf = (value: string) => value.split(",").map((part) => part.trim());
+
+/**
+ * `group_by`: one dimension, or two separated by a comma (`team,day`, `rule,day`), each at most once. Checked
+ * before it is split: a zod/mini transform cannot report an issue.
+ */
+const GroupBySchema = z.pipe(
+  z.string().check(
+    z.superRefine((value, ctx) => {
+      const parts = dimensionsOf(value);
+      const unknown = parts.find((part) => !(DIMENSIONS as readonly string[]).includes(part));
+      const problem =
+        unknown !== undefined
+          ? `unknown dimension "${unknown}"; expected ${DIMENSIONS.join(", ")}, or two of them separated by a comma`
+          : parts.length > 2
+            ? "at most two dimensions"
+            : new Set(parts).size < parts.length
+              ? "a dimension may appear once"
+              : undefined;
+      if (problem !== undefined) ctx.addIssue({ code: "custom", message: problem });
+    }),
+  ),
+  z.transform((value: string) => dimensionsOf(value) as UsageDimension[]),
+);
 
 /** Query of `GET /admin/usage` and `GET /v1/inflight/usage`. */
 export const UsageQuerySchema = z
   .strictObject({
-    team: z.string().optional(),
-    from: DaySchema.optional(),
-    to: DaySchema.optional(),
-    group_by: GroupBySchema.default(["day"] as UsageDimension[]),
-    format: z.enum(["json", "csv"]).default("json"),
+    team: z.optional(z.string()),
+    from: z.optional(DaySchema),
+    to: z.optional(DaySchema),
+    group_by: z._default(GroupBySchema, ["day"] as UsageDimension[]),
+    format: z._default(z.enum(["json", "csv"]), "json"),
   })
-  .refine((query) => !query.from || !query.to || query.from <= query.to, {
-    message: "`from` must not be after `to`",
-    path: ["from"],
-  });
+  .check(
+    z.refine((query) => !query.from || !query.to || query.from <= query.to, {
+      message: "`from` must not be after `to`",
+      path: ["from"],
+    }),
+  );
 export type UsageQuery = z.infer<typeof UsageQuerySchema>;
 
 /** The longest range a usage query may span. */

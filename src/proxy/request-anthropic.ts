@@ -1,27 +1,27 @@
-import { z } from "zod";
+import * as z from "../zod";
 import type { RequestContext } from "../engine/types";
 import type { ParsedRequest } from "./request";
 import { anthropicContent, anthropicSystem, tooDeep } from "./request-content";
 import { contentText, notAnObject, requestIssue, estimatePromptTokens } from "./request-text";
 
-const MessageSchema = z.looseObject({ role: z.string(), content: z.unknown() }).superRefine(anthropicContent);
-const JsonFormatSchema = z.looseObject({ type: z.string(), schema: z.unknown().optional() }).nullish();
-const ToolSchema = z.looseObject({ name: z.string(), input_schema: z.unknown().optional() });
+const MessageSchema = z.looseObject({ role: z.string(), content: z.unknown() }).check(z.superRefine(anthropicContent));
+const JsonFormatSchema = z.nullish(z.looseObject({ type: z.string(), schema: z.optional(z.unknown()) }));
+const ToolSchema = z.looseObject({ name: z.string(), input_schema: z.optional(z.unknown()) });
 
 /** An Anthropic Messages request (`POST /v1/messages`): the fields inflight reads; the rest goes upstream as it is. */
 export const MessagesRequestSchema = z
   .looseObject({
     model: z.string(),
-    max_tokens: z.number().int().positive(),
-    messages: z.array(MessageSchema).min(1, "messages must hold at least one message"),
-    system: z.unknown().optional(),
-    stream: z.boolean().nullish(),
-    tools: z.array(ToolSchema).nullish(),
+    max_tokens: z.number().check(z.int(), z.positive()),
+    messages: z.array(MessageSchema).check(z.minLength(1, "messages must hold at least one message")),
+    system: z.optional(z.unknown()),
+    stream: z.nullish(z.boolean()),
+    tools: z.nullish(z.array(ToolSchema)),
     /** Structured outputs; `output_format` is the beta's older spelling. */
-    output_config: z.looseObject({ format: JsonFormatSchema }).nullish(),
+    output_config: z.nullish(z.looseObject({ format: JsonFormatSchema })),
     output_format: JsonFormatSchema,
   })
-  .superRefine(anthropicSystem);
+  .check(z.superRefine(anthropicSystem));
 
 /**
  * Validates a Messages request (`model`, `max_tokens` and `messages` are required, as Anthropic requires them)

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import type * as z from "../zod";
 
 /**
  * Deepest nesting a request body may have. Real requests stay far below it (a JSON Schema at OpenAI's 10 levels
@@ -70,7 +70,7 @@ function partIssue(parts: unknown[], rules: PartRules): { path: Path; message: s
  * Issues carry the path inside the content, so the 400 names e.g. `messages.0.content.1.text`.
  */
 function partsCheck(field: string, rules: PartRules, nullable: (holder: Record<string, unknown>) => boolean) {
-  return (holder: Record<string, unknown>, ctx: z.RefinementCtx) => {
+  return (holder: Record<string, unknown>, ctx: z.core.$RefinementCtx) => {
     const value = holder[field];
     if (typeof value === "string") return;
     const wrong = { code: "custom" as const, path: [field], message: "must be a string or an array of content parts" };
@@ -127,7 +127,7 @@ const responsesOutput = partsCheck("output", RESPONSES_PARTS, () => false);
  * OpenAI Responses input items: a message (`type` absent or `message`) needs `content`, a string or parts;
  * a `function_call_output`'s `output` is a string or parts. Other item types are left to the upstream.
  */
-export function responsesItem(item: Record<string, unknown>, ctx: z.RefinementCtx): void {
+export function responsesItem(item: Record<string, unknown>, ctx: z.core.$RefinementCtx): void {
   const type = item.type ?? "message";
   if (type === "message") responsesMessage(item, ctx);
   else if (type === "function_call_output") responsesOutput(item, ctx);

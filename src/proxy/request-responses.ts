@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "../zod";
 import type { RequestContext } from "../engine/types";
 import type { ParsedRequest } from "./request";
 import { responsesItem, tooDeep } from "./request-content";
@@ -6,35 +6,35 @@ import { contentText, notAnObject, requestIssue, estimatePromptTokens } from "./
 
 const InputItemSchema = z
   .looseObject({
-    type: z.string().optional(),
-    role: z.string().optional(),
-    content: z.unknown().optional(),
-    output: z.unknown().optional(),
+    type: z.optional(z.string()),
+    role: z.optional(z.string()),
+    content: z.optional(z.unknown()),
+    output: z.optional(z.unknown()),
   })
-  .superRefine(responsesItem);
-const FormatSchema = z.looseObject({ type: z.string(), schema: z.unknown().optional() });
+  .check(z.superRefine(responsesItem));
+const FormatSchema = z.looseObject({ type: z.string(), schema: z.optional(z.unknown()) });
 const ToolSchema = z.looseObject({
   type: z.string(),
-  name: z.string().optional(),
-  parameters: z.unknown().optional(),
+  name: z.optional(z.string()),
+  parameters: z.optional(z.unknown()),
 });
 
 /** A Responses API request (`POST /v1/responses`): the fields inflight reads; the rest goes upstream as it is. */
 export const ResponsesRequestSchema = z.looseObject({
-  model: z.string().optional(),
+  model: z.optional(z.string()),
   input: z.union([z.string(), z.array(InputItemSchema)]),
-  instructions: z.string().nullish(),
-  stream: z.boolean().nullish(),
-  max_output_tokens: z.number().int().positive().nullish(),
-  text: z.looseObject({ format: FormatSchema.nullish() }).nullish(),
-  tools: z.array(ToolSchema).nullish(),
+  instructions: z.nullish(z.string()),
+  stream: z.nullish(z.boolean()),
+  max_output_tokens: z.nullish(z.number().check(z.int(), z.positive())),
+  text: z.nullish(z.looseObject({ format: z.nullish(FormatSchema) })),
+  tools: z.nullish(z.array(ToolSchema)),
   /**
    * A background response keeps generating (and billing) after inflight cuts its stream, and only a separate
    * cancel call stops it: inflight could not enforce anything on it, so it refuses it.
    */
-  background: z
-    .literal(false, { error: "inflight cannot cut off a background response; omit it or set false" })
-    .nullish(),
+  background: z.nullish(
+    z.literal(false, { error: "inflight cannot cut off a background response; omit it or set false" }),
+  ),
 });
 
 /**

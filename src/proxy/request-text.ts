@@ -1,4 +1,4 @@
-import type { z } from "zod";
+import type * as z from "../zod";
 import { estimateTokens } from "../engine/tokens";
 
 const isObject = (value: unknown): value is Record<string, unknown> =>
@@ -32,7 +32,7 @@ export function contentText(content: unknown, depth = 0): string {
 }
 
 /** A zod issue as a request error: the dotted path of the field at fault and a message naming it. */
-export function requestIssue(error: z.ZodError, raw: unknown): { message: string; param: string | null } {
+export function requestIssue(error: z.core.$ZodError, raw: unknown): { message: string; param: string | null } {
   const issue = error.issues[0]!;
   const param = issue.path.map(String).join(".") || null;
   let value = raw;

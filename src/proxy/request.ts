@@ -1,36 +1,38 @@
-import { z } from "zod";
+import * as z from "../zod";
 import { estimateTokens } from "../engine/tokens";
 import type { RequestContext } from "../engine/types";
 import type { CompletionKind } from "../formats/chat";
 import { chatContent, tooDeep } from "./request-content";
 import { contentText, estimatePromptTokens, notAnObject, requestIssue } from "./request-text";
 
-const MessageSchema = z.looseObject({ role: z.string(), content: z.unknown().optional() }).superRefine(chatContent);
-const StreamOptionsSchema = z.looseObject({ include_usage: z.boolean().optional() }).nullish();
-const ResponseFormatSchema = z
-  .looseObject({
+const MessageSchema = z
+  .looseObject({ role: z.string(), content: z.optional(z.unknown()) })
+  .check(z.superRefine(chatContent));
+const StreamOptionsSchema = z.nullish(z.looseObject({ include_usage: z.optional(z.boolean()) }));
+const ResponseFormatSchema = z.nullish(
+  z.looseObject({
     type: z.string(),
-    json_schema: z.looseObject({ schema: z.unknown().optional() }).optional(),
-  })
-  .nullish();
+    json_schema: z.optional(z.looseObject({ schema: z.optional(z.unknown()) })),
+  }),
+);
 const ToolSchema = z.looseObject({
-  type: z.string().optional(),
-  function: z.looseObject({ name: z.string(), parameters: z.unknown().optional() }).optional(),
+  type: z.optional(z.string()),
+  function: z.optional(z.looseObject({ name: z.string(), parameters: z.optional(z.unknown()) })),
 });
 const Common = {
-  model: z.string().optional(),
-  stream: z.boolean().nullish(),
+  model: z.optional(z.string()),
+  stream: z.nullish(z.boolean()),
   stream_options: StreamOptionsSchema,
-  n: z.number().int().min(1).max(128).nullish(),
-  max_tokens: z.number().int().positive().nullish(),
+  n: z.nullish(z.number().check(z.int(), z.gte(1), z.lte(128))),
+  max_tokens: z.nullish(z.number().check(z.int(), z.positive())),
 };
 
 export const ChatRequestSchema = z.looseObject({
   ...Common,
-  messages: z.array(MessageSchema).min(1, "messages must hold at least one message"),
-  max_completion_tokens: z.number().int().positive().nullish(),
+  messages: z.array(MessageSchema).check(z.minLength(1, "messages must hold at least one message")),
+  max_completion_tokens: z.nullish(z.number().check(z.int(), z.positive())),
   response_format: ResponseFormatSchema,
-  tools: z.array(ToolSchema).nullish(),
+  tools: z.nullish(z.array(ToolSchema)),
 });
 export const CompletionRequestSchema = z.looseObject({
   ...Common,

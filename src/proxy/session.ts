@@ -74,6 +74,8 @@ export function createSession(options: SessionOptions) {
   let stoppedAll = false;
   /** The upstream answered with a whole JSON body: everything was generated (and billed) before inflight saw it. */
   let whole = false;
+  /** The upstream sent a stream event or a whole answer: from then on its prompt was processed, and is booked. */
+  let answered = false;
 
   /** Completion tokens generated so far: inflight's count, or a running upstream count that passes the check. */
   const generatedSoFar = () => {
@@ -91,7 +93,9 @@ export function createSession(options: SessionOptions) {
     const reported = refused ? undefined : upstreamUsage;
     const trusted = reported !== undefined && (whole || (usageIsFinal && outcome === "accepted"));
     const completion = trusted ? reported.completion_tokens : Math.max(counted, reported?.completion_tokens ?? 0);
-    const prompt = reported?.prompt_tokens ?? options.promptTokensEstimate;
+    // An upstream that failed before it answered (unreachable, an HTTP error, no headers in time) bills nothing.
+    const prompt =
+      reported?.prompt_tokens ?? (answered || outcome !== "upstream_error" ? options.promptTokensEstimate : 0);
     const exitObserved = outcome === "accepted" ? savings.exitObserved(inspection) : undefined;
     return {
       ...(trusted ? reported : {}),
@@ -225,6 +229,7 @@ export function createSession(options: SessionOptions) {
     /** Handles one upstream SSE item; returns what to send the client now. */
     handle(item: SseItem): Frame[] {
       if (done) return [];
+      answered = true;
       if (item.type === "comment") return emit({ sse: `: ${item.text}\n\n` }, []);
       if (item.type === "overflow") return this.upstreamFailed("an event exceeded 4 MiB");
       const reading = format.read(item.event);
@@ -305,6 +310,7 @@ export function createSession(options: SessionOptions) {
      */
     wholeBody(reported?: Usage): void {
       whole = true;
+      answered = true;
       if (reported) {
         upstreamUsage = reported;
         usageIsFinal = true;

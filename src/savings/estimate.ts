@@ -117,6 +117,7 @@ export function estimateChoice(
       });
       return { ...typicalRemainder(pool(observed, LENGTH_PRIOR), k, cap), method, samples: observed.length };
     }
+    case "answer":
     case "exit": {
       const { observed, method } = pick(history.exitTails, {
         key: "exit_tail_history",

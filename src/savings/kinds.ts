@@ -4,9 +4,11 @@ import type { Verdict } from "../engine/inspection";
  * What a verdict says about how the output would have gone on. `degeneration`: it would not have stopped by
  * itself (a loop, runaway whitespace, a stage running past its budget), so it runs to the cap. `typical`: the
  * output was wrong in form or content (JSON, arithmetic, boilerplate...) but would have ended at a normal length.
- * `exit`: the answer was complete; what is saved is the tail that usually follows an answer.
+ * `exit`: the answer was complete; what is saved is the tail that usually follows an answer. `answer`: a rejection
+ * in a pack's answer stage (its last stage, after a final-answer marker such as `####` or `\boxed{`): the output
+ * was in its final answer, so what it would still have generated is an answer's tail too, as after an exit.
  */
-export type CutKind = "degeneration" | "typical" | "exit";
+export type CutKind = "degeneration" | "typical" | "answer" | "exit";
 
 /** Validators whose findings mean the generation has degenerated and would run on to the cap. */
 const DEGENERATION_VALIDATORS: ReadonlySet<string> = new Set([
@@ -19,5 +21,6 @@ const DEGENERATION_VALIDATORS: ReadonlySet<string> = new Set([
 /** The kind of a verdict, for the savings model. */
 export function cutKind(verdict: Verdict): CutKind {
   if (verdict.action === "exit") return "exit";
-  return DEGENERATION_VALIDATORS.has(verdict.rejection.validator) ? "degeneration" : "typical";
+  if (DEGENERATION_VALIDATORS.has(verdict.rejection.validator)) return "degeneration";
+  return verdict.finalStage ? "answer" : "typical";
 }

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "../zod";
 
 /**
  * How a saved estimate was made. Degeneration verdicts run to a cap (`loop_to_*`); format and content verdicts
@@ -26,15 +26,15 @@ export type SavedMethod = (typeof SAVED_METHODS)[number];
 /** The estimate of completion tokens a cut avoided, as every response, meter row and report carries it. */
 export const SavedEstimateSchema = z.strictObject({
   /** Expected completion tokens the upstream would still have generated. */
-  completion_tokens: z.number().int().nonnegative(),
+  completion_tokens: z.number().check(z.int(), z.nonnegative()),
   /** 10th and 90th percentiles of that remainder. */
-  p10: z.number().int().nonnegative(),
-  p90: z.number().int().nonnegative(),
+  p10: z.number().check(z.int(), z.nonnegative()),
+  p90: z.number().check(z.int(), z.nonnegative()),
   method: z.enum(SAVED_METHODS),
   /** Observations the estimate rests on; 0 for a cap or the prior alone. */
-  samples: z.number().int().nonnegative(),
+  samples: z.number().check(z.int(), z.nonnegative()),
   /** `max_tokens` × n minus what was generated: the most the cut can have saved; null without `max_tokens`. */
-  upper_bound: z.number().int().nonnegative().nullable(),
+  upper_bound: z.nullable(z.number().check(z.int(), z.nonnegative())),
 });
 export type SavedEstimate = z.infer<typeof SavedEstimateSchema>;
 

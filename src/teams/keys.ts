@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "../zod";
 import { err, ok, type Result } from "../engine/result";
 import { kvKeys, listNames } from "./storage-keys";
 import { ensureTeam } from "./teams";
@@ -14,10 +14,10 @@ export type KeyLookup = z.infer<typeof KeyLookupSchema>;
 export const KeyInfoSchema = z.strictObject({
   id: z.string(),
   team: z.string(),
-  name: z.string().nullable(),
+  name: z.nullable(z.string()),
   hash: z.string(),
   created_at: z.iso.datetime(),
-  revoked_at: z.iso.datetime().nullable(),
+  revoked_at: z.nullable(z.iso.datetime()),
 });
 export type KeyInfo = z.infer<typeof KeyInfoSchema>;
 

@@ -1,11 +1,11 @@
-import { z } from "zod";
+import * as z from "../zod";
 import type { BudgetLimits } from "../metering/budget";
 import { kvKeys } from "./storage-keys";
 
-const PackNameSchema = z.string().min(1).max(64);
+const PackNameSchema = z.string().check(z.minLength(1), z.maxLength(64));
 /** An exact model name, or a prefix ending in `*` (`gpt-4.1*`). */
-const ModelPatternSchema = z.string().min(1).max(200);
-const UsdSchema = z.number().positive().max(1_000_000_000);
+const ModelPatternSchema = z.string().check(z.minLength(1), z.maxLength(200));
+const UsdSchema = z.number().check(z.positive(), z.lte(1_000_000_000));
 
 /**
  * A policy: the organisation's (`policy:org`) or a team's overrides (`policy:team:<team>`). Every field is
@@ -14,26 +14,28 @@ const UsdSchema = z.number().positive().max(1_000_000_000);
  */
 export const PolicySchema = z.strictObject({
   /** Packs run on every request whatever `x-inflight-rules` says. */
-  enforced_packs: z.array(PackNameSchema).max(32).optional(),
-  /** Packs run when a request names none (replaces the Worker's DEFAULT_PACKS). */
-  default_packs: z.array(PackNameSchema).max(32).optional(),
+  enforced_packs: z.optional(z.array(PackNameSchema).check(z.maxLength(32))),
+  /** Packs run when a request names none, in place of the Worker's DEFAULT_PACKS; `[]`: only the enforced ones. */
+  default_packs: z.optional(z.array(PackNameSchema).check(z.maxLength(32))),
   /** Models a request may name; null or absent means any. */
-  allowed_models: z.array(ModelPatternSchema).max(256).nullable().optional(),
+  allowed_models: z.optional(z.nullable(z.array(ModelPatternSchema).check(z.maxLength(256)))),
   /** The task (README: Per-task adapters) of a request that names none. */
-  default_task: z
-    .string()
-    .regex(/^[a-z0-9][a-z0-9._-]{0,63}$/, "a task name is 1-64 characters a-z, 0-9, '.', '_' or '-'")
-    .optional(),
+  default_task: z.optional(
+    z
+      .string()
+      .check(z.regex(/^[a-z0-9][a-z0-9._-]{0,63}$/, "a task name is 1-64 characters a-z, 0-9, '.', '_' or '-'")),
+  ),
   /** USD spend limits per UTC day and calendar month; null means none. */
-  budget: z
-    .strictObject({ daily_usd: UsdSchema.nullable().optional(), monthly_usd: UsdSchema.nullable().optional() })
-    .optional(),
+  budget: z.optional(
+    z.strictObject({ daily_usd: z.optional(z.nullable(UsdSchema)), monthly_usd: z.optional(z.nullable(UsdSchema)) }),
+  ),
 });
 export type Policy = z.infer<typeof PolicySchema>;
 
 /** The policy a team's requests run under, after the organisation's defaults are applied. */
 export interface EffectivePolicy {
   enforced_packs: string[];
+  /** What runs (after the enforced packs) when a request names no pack: resolved, the Worker's DEFAULT_PACKS included. */
   default_packs: string[];
   allowed_models: string[] | null;
   default_task: string | null;
@@ -44,20 +46,23 @@ export interface EffectivePolicy {
 export function policySchemaFor(knownPacks: readonly string[]) {
   const known = new Set(knownPacks);
   const message = `unknown rule pack; known packs: ${[...known].sort().join(", ")}`;
-  const pack = PackNameSchema.refine((name) => known.has(name), { message });
-  return PolicySchema.extend({
-    enforced_packs: z.array(pack).max(32).optional(),
-    default_packs: z.array(pack).max(32).optional(),
+  const pack = PackNameSchema.check(z.refine((name) => known.has(name), { message }));
+  return z.extend(PolicySchema, {
+    enforced_packs: z.optional(z.array(pack).check(z.maxLength(32))),
+    default_packs: z.optional(z.array(pack).check(z.maxLength(32))),
   });
 }
 
-/** Applies the organisation's policy under a team's. */
-export function effectivePolicy(org: Policy, team: Policy): EffectivePolicy {
+/**
+ * Applies the organisation's policy under a team's. `workerDefaults` is the Worker's `DEFAULT_PACKS`: the default
+ * packs when neither policy sets `default_packs`. A `default_packs: []` is a choice, not an absence: no default pack.
+ */
+export function effectivePolicy(org: Policy, team: Policy, workerDefaults: readonly string[]): EffectivePolicy {
   const pick = <T>(own: T | undefined, inherited: T | undefined, fallback: T): T =>
     own !== undefined ? own : inherited !== undefined ? inherited : fallback;
   return {
     enforced_packs: [...new Set([...(org.enforced_packs ?? []), ...(team.enforced_packs ?? [])])],
-    default_packs: pick(team.default_packs, org.default_packs, []),
+    default_packs: [...pick<readonly string[]>(team.default_packs, org.default_packs, workerDefaults)],
     allowed_models: pick(team.allowed_models, org.allowed_models, null),
     default_task: pick(team.default_task, org.default_task, null),
     budget: {
@@ -93,8 +98,12 @@ export async function writeTeamPolicy(kv: KVNamespace, team: string, policy: Pol
   await kv.put(kvKeys.teamPolicy(team), JSON.stringify(policy));
 }
 
-/** The effective policy of `team` (two KV reads). */
-export async function loadEffectivePolicy(kv: KVNamespace, team: string): Promise<EffectivePolicy> {
+/** The effective policy of `team` (two KV reads), over the Worker's `DEFAULT_PACKS`. */
+export async function loadEffectivePolicy(
+  kv: KVNamespace,
+  team: string,
+  workerDefaults: readonly string[],
+): Promise<EffectivePolicy> {
   const [org, own] = await Promise.all([readOrgPolicy(kv), readTeamPolicy(kv, team)]);
-  return effectivePolicy(org, own);
+  return effectivePolicy(org, own, workerDefaults);
 }

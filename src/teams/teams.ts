@@ -1,12 +1,14 @@
-import { z } from "zod";
+import * as z from "../zod";
 import { kvKeys, listNames } from "./storage-keys";
 
 /** A team name: lowercase letters, digits, `-` and `_`, up to 64 characters. */
 export const TeamNameSchema = z
   .string()
-  .regex(
-    /^[a-z0-9][a-z0-9_-]{0,63}$/,
-    "a team name is 1-64 lowercase letters, digits, `-` or `_`, starting with a letter or digit",
+  .check(
+    z.regex(
+      /^[a-z0-9][a-z0-9_-]{0,63}$/,
+      "a team name is 1-64 lowercase letters, digits, `-` or `_`, starting with a letter or digit",
+    ),
   );
 
 export const TeamInfoSchema = z.strictObject({ team: TeamNameSchema, created_at: z.iso.datetime() });

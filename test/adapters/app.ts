@@ -14,13 +14,12 @@ export const ADMIN_TOKEN = "admin-test-token";
  * The Worker's env plus the secrets these tests need. The fake engines answer at `*.test` over plain http, which
  * the base-URL policy allows only for listed hosts.
  */
-export const testEnv = {
-  ...(env as object),
+export const testEnv: AppEnv["Bindings"] = {
+  ...env,
   ADMIN_TOKEN,
-  ADAPTER_KEY_VLLM: "sk-vllm-backend",
-  ADAPTER_KEY_HF: "hf-download-token",
   ADAPTER_ALLOWED_HOSTS: "*.test",
-} as AppEnv["Bindings"];
+  ...{ ADAPTER_KEY_VLLM: "sk-vllm-backend", ADAPTER_KEY_HF: "hf-download-token" },
+};
 
 /** Calls the real app with the test env (and `env` over it) and waits for its `waitUntil` work. */
 export async function call(path: string, init: RequestInit = {}, env: Record<string, unknown> = {}): Promise<Response> {
@@ -86,7 +85,7 @@ export function teamApp(policy: PackPolicy) {
   const records: RequestRecord[] = [];
   const app = new Hono<AppEnv>();
   app.use("*", async function standInTeamAuth(c, next) {
-    c.set("config", readConfig(c.env as unknown as Record<string, unknown>));
+    c.set("config", readConfig(c.env));
     c.set("requestId", "req_test");
     c.set("packPolicy", policy);
     c.set("recordRequest", async (record) => void records.push(record));

@@ -79,6 +79,17 @@ describe("policies", () => {
     expect(json(cleared.text).effective.budget.daily_usd).toBe(10);
   });
 
+  it("shows in effective.default_packs what a team's requests run: DEFAULT_PACKS, or [] once a policy says so", async () => {
+    const effective = async () => json((await admin("GET", "/teams/acme/policy")).text).effective.default_packs;
+    expect(await effective()).toEqual(["default"]);
+    await admin("PUT", "/policy", { default_packs: [] });
+    expect(await effective()).toEqual([]);
+    const set = await admin("PUT", "/teams/acme/policy", { default_packs: ["math"] });
+    expect(json(set.text).effective.default_packs).toEqual(["math"]);
+    const cleared = await admin("DELETE", "/teams/acme/policy");
+    expect(json(cleared.text).effective.default_packs).toEqual([]);
+  });
+
   it("refuses an unknown pack with the index of the bad entry", async () => {
     const { res, text } = await admin("PUT", "/teams/acme/policy", { default_packs: ["chat", "nope"] });
     expect(res.status).toBe(400);

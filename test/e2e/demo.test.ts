@@ -13,6 +13,11 @@ describe("the demo upstream", () => {
     expect(demoAnswer("Tell me a story about a lighthouse")).toBe(LOOP_ANSWER);
     expect(demoAnswer("Give me JSON for Lisbon")).toBe(PROSE_WRAPPED_JSON);
     expect(demoAnswer("Describe Lisbon", { response_format: { type: "json_object" } })).toBe(PROSE_WRAPPED_JSON);
+    expect(demoAnswer("Describe Lisbon", { text: { format: { type: "json_object" } } })).toBe(PROSE_WRAPPED_JSON);
+    expect(demoAnswer("Describe Lisbon", { output_config: { format: { type: "json_schema", schema: {} } } })).toBe(
+      PROSE_WRAPPED_JSON,
+    );
+    expect(demoAnswer("Describe Lisbon", { text: { format: { type: "text" } } })).toBe(CLEAN_ANSWER);
     expect(demoAnswer("Do the math: rolls per shop?")).toBe(MATH_WITH_SLIP);
     expect(demoAnswer("What does inflight do?")).toBe(CLEAN_ANSWER);
   });

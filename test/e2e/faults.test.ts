@@ -10,6 +10,8 @@ const directUrl = inject("directWorkerUrl");
 const limits = inject("faultLimits");
 /** How soon after a limit (or the client leaving) the upstream must see its connection closed. */
 const PROMPTLY_MS = 1_500;
+/** How much earlier than the upstream's own clock says the Worker's wait can end (see `closedPromptly`). */
+const EARLY_MS = 400;
 const messages = [{ role: "user" as const, content: "Hello" }];
 
 /** A fresh team on the fault suite's Worker, its key in the official client. */
@@ -33,13 +35,17 @@ async function drain(stream: AsyncIterable<OpenAI.Chat.Completions.ChatCompletio
   return text;
 }
 
-/** The upstream closed the connection within `PROMPTLY_MS` of `since` (epoch ms), and before it was done. */
+/**
+ * The upstream closed the connection within `PROMPTLY_MS` of `since` (epoch ms), and before it was done. The
+ * Worker's clock starts when it sends the request, before the upstream records `startedAtMs`: on a loaded machine
+ * the request can take a few hundred milliseconds to arrive, so the close may come that much before `since`.
+ */
 async function closedPromptly(id: string, since: (started: number) => number) {
   const record = await waitForRecord(id, (r) => r.closedAtMs !== null, 10_000);
   expect(record.clientClosed).toBe(true);
   expect(record.completed).toBe(false);
   const late = record.closedAtMs! - since(record.startedAtMs);
-  expect(late).toBeGreaterThanOrEqual(-50);
+  expect(late).toBeGreaterThanOrEqual(-EARLY_MS);
   expect(late).toBeLessThan(PROMPTLY_MS);
   return record;
 }

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { createInspection, type Verdict } from "../../src/engine/inspection";
 import { estimateTokens } from "../../src/engine/tokens";
 import { randomSplit } from "../helpers/chunking";
+import { shippedPacks } from "../../src/packs";
 import { context, pack } from "../helpers/packs";
 
 const key = { choice: 0, channel: "content" as const };
@@ -153,5 +154,42 @@ describe("inspection", () => {
     inspection.push({ choice: 1, channel: "reasoning" }, "thinking hard");
     expect(inspection.tokens()).toBe(estimateTokens("hello world") + estimateTokens("thinking hard"));
     expect(inspection.choiceTokens(1)).toBe(estimateTokens("thinking hard"));
+  });
+
+  it("ends a choice at an early exit: a rejection by its reasoning stream's end-of-output checks wins", () => {
+    const exitPack = pack({
+      name: "exit-after-reasoning",
+      description: "reasoning must conclude; the answer exits",
+      rules: [
+        {
+          id: "concludes",
+          validator: "regex",
+          params: { pattern: "^Therefore", mode: "must_match" },
+          channels: ["reasoning"],
+          message: "The reasoning never concludes.",
+        },
+        { id: "done", validator: "regex", params: { pattern: "DONE" }, action: "exit", message: "Complete." },
+      ],
+    });
+    const run = (reasoning: string) => {
+      const inspection = createInspection([exitPack], context());
+      expect(inspection.push({ choice: 0, channel: "reasoning" }, reasoning)).toBeUndefined();
+      return inspection.push(key, "The answer. DONE\nmore");
+    };
+    expect(run("Thinking it over.\nStill thinking.")?.rejection).toMatchObject({
+      rule: "concludes",
+      action: "reject",
+      channel: "reasoning",
+    });
+    expect(run("Thinking it over.\nTherefore 4.")?.rejection).toMatchObject({ rule: "done", action: "exit" });
+  });
+
+  it("converts the offset of a finding made after the piece it is about to the same tokens under any split", () => {
+    const math = shippedPacks().get("math")!;
+    const text = `${"We add the first numbers and carry on with the working. ".repeat(30)}So 3 × 4 = 13 apples. Then more.`;
+    const tokensOf = (pieces: string[]) => run([math], pieces).verdict!.rejection.offset;
+    const whole = tokensOf([text]);
+    expect(whole.tokens).toBe(estimateTokens(text.slice(0, whole.chars)));
+    for (let seed = 1; seed <= 20; seed += 1) expect(tokensOf(randomSplit(text, seed, 6))).toEqual(whole);
   });
 });

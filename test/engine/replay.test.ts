@@ -42,3 +42,48 @@ describe("replay", () => {
     ]);
   });
 });
+
+describe("replay summary", () => {
+  it("carries each line's own id and custom_id into its samples and its unreadable entries", () => {
+    const report = replayLines(
+      [
+        JSON.stringify({ id: "q1", output: "Fine." }),
+        JSON.stringify({
+          id: 2,
+          custom_id: "task-2",
+          response: { body: { choices: [{ message: { content: "Ok." } }] } },
+        }),
+        JSON.stringify({ id: "q3", note: "no text" }),
+        "not json",
+      ],
+      packs(),
+    );
+    expect(report.samples.map((s) => [s.line, s.id, s.custom_id])).toEqual([
+      [1, "q1", undefined],
+      [2, 2, "task-2"],
+    ]);
+    expect(report.unreadable.map((u) => [u.line, u.id])).toEqual([
+      [3, "q3"],
+      [4, undefined],
+    ]);
+  });
+
+  it("counts lines read, samples per outcome, and per rule the samples it rejected, ended or flagged", () => {
+    const lines = [
+      JSON.stringify({ question: "2 + 2?", output: "2 + 2 = 5" }),
+      JSON.stringify({ question: "2 + 2?", output: "2 + 2 = 4.\nSo the answer is 4.\nAnd more after it." }),
+      "",
+      JSON.stringify({ input: "40 apples, 15 sold?", text: "40 - 15 = 25 apples, 25 * 150 = 3750 grams." }),
+      JSON.stringify({ output: loop }),
+    ];
+    const { totals } = replayLines(lines, packs());
+    expect(totals).toMatchObject({ lines: 5, samples: 4, accepted: 0, rejected: 2, exited: 1, flagged: 1 });
+    expect(totals.byRule).toEqual({
+      "math.arithmetic": { rejected: 1, exited: 0, flagged: 0 },
+      "math.invented-quantities": { rejected: 0, exited: 0, flagged: 1 },
+      "math.stop-after-answer": { rejected: 0, exited: 1, flagged: 0 },
+      "repetition-loop": { rejected: 1, exited: 0, flagged: 0 },
+    });
+    expect(Object.keys(totals.byRule)).toEqual(Object.keys(totals.byRule).sort());
+  });
+});

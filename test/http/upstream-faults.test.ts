@@ -112,9 +112,10 @@ describe("bounded waits", () => {
       error: { type: "upstream_error", code: "upstream_timeout", message: expect.stringContaining("300 ms") },
     });
     expect(upstream.calls[0]!.abortReason).toEqual({ kind: "timeout", wait: "headers", ms: 300 });
+    // The upstream never answered: nothing was billed, so no prompt is booked either.
     expect(await row(name, requestId)).toMatchObject({
       outcome: "upstream_error",
-      prompt_tokens: PROMPT_ESTIMATE,
+      prompt_tokens: 0,
       completion_tokens: 0,
       counted_by: "inflight",
     });
@@ -292,7 +293,22 @@ describe("upstream error bodies", () => {
 
     expect(res.status).toBe(429);
     expect(text).toBe(error);
-    expect(await row(name, requestId)).toMatchObject({ outcome: "upstream_error" });
+    expect(await row(name, requestId)).toMatchObject({ outcome: "upstream_error", prompt_tokens: 0 });
+  });
+
+  it("books the prompt of an upstream that failed after it answered, none for one that refused", async () => {
+    const { team: name, key } = await team();
+    faultyUpstream((call) =>
+      sse([...chatFrames(["Hello"]).slice(0, 2), 'data: {"error":{"message":"overloaded"}}\n\n'], call.signal),
+    );
+    const failed = await send(key);
+    expect(await row(name, failed.requestId)).toMatchObject({
+      outcome: "upstream_error",
+      prompt_tokens: PROMPT_ESTIMATE,
+    });
+    faultyUpstream(() => new Response("<html>502</html>", { status: 502, headers: { "content-type": "text/html" } }));
+    const refused = await send(key);
+    expect(await row(name, refused.requestId)).toMatchObject({ outcome: "upstream_error", prompt_tokens: 0 });
   });
 
   it("follows no redirect: a 3xx is a 502 upstream_invalid_response", async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { effectivePolicy, modelAllowed, policySchemaFor } from "../../src/teams/policy";
+import { effectivePolicy, modelAllowed, policySchemaFor, type Policy } from "../../src/teams/policy";
 
 describe("effective policy", () => {
   it("applies the organisation's defaults to a team without its own", () => {
@@ -8,7 +8,7 @@ describe("effective policy", () => {
       allowed_models: ["gpt-4o-mini"],
       budget: { daily_usd: 5, monthly_usd: 100 },
     };
-    expect(effectivePolicy(org, {})).toEqual({
+    expect(effectivePolicy(org, {}, ["default"])).toEqual({
       enforced_packs: [],
       default_packs: ["chat"],
       allowed_models: ["gpt-4o-mini"],
@@ -24,11 +24,30 @@ describe("effective policy", () => {
       budget: { daily_usd: 5, monthly_usd: 100 },
     };
     const team = { enforced_packs: ["json"], allowed_models: null, budget: { daily_usd: null } };
-    expect(effectivePolicy(org, team)).toMatchObject({
+    expect(effectivePolicy(org, team, ["default"])).toMatchObject({
       enforced_packs: ["default", "json"],
       allowed_models: null,
       budget: { daily_usd: null, monthly_usd: 100 },
     });
+  });
+});
+
+describe("effective default packs", () => {
+  const workerDefaults = ["default"];
+  const defaults = (org: Policy, team: Policy) => effectivePolicy(org, team, workerDefaults).default_packs;
+
+  it("are the Worker's DEFAULT_PACKS when neither policy sets them", () => {
+    expect(defaults({}, {})).toEqual(["default"]);
+    expect(defaults({ enforced_packs: ["chat"] }, { allowed_models: null })).toEqual(["default"]);
+  });
+
+  it("are none when a policy sets default_packs to [], which replaces the Worker's and the organisation's", () => {
+    expect(defaults({ default_packs: [] }, {})).toEqual([]);
+    expect(defaults({ default_packs: ["chat"] }, { default_packs: [] })).toEqual([]);
+  });
+
+  it("are the team's own list over the organisation's", () => {
+    expect(defaults({ default_packs: [] }, { default_packs: ["math"] })).toEqual(["math"]);
   });
 });
 

@@ -135,6 +135,24 @@ describe("team policy", () => {
     expect(unnamed.res.headers.get("x-inflight-packs")).toBe("chat,json,math");
   });
 
+  it("runs nothing but the enforced packs when the policy's default_packs is [] and the request names none", async () => {
+    const { key } = await createTeamKey("acme");
+    await admin("PUT", "/teams/acme/policy", { default_packs: [] });
+    // A runaway loop: the Worker's DEFAULT_PACKS (`default`) would cut it off at the repetition-loop rule.
+    const loop = "The lighthouse keeper climbed the stairs again. ".repeat(20);
+    fakeUpstream(chatFrames([loop]));
+    const unnamed = await settle("/v1/chat/completions", chat(key));
+    expect(unnamed.res.status).toBe(200);
+    expect(unnamed.res.headers.get("x-inflight-packs")).toBe("");
+    expect(JSON.parse(unnamed.text).choices[0].message.content).toBe(loop);
+
+    await admin("PUT", "/policy", { enforced_packs: ["chat"] });
+    fakeUpstream(chatFrames([loop]));
+    const enforced = await settle("/v1/chat/completions", chat(key));
+    expect(enforced.res.headers.get("x-inflight-packs")).toBe("chat");
+    expect(JSON.parse(enforced.text).error).toMatchObject({ type: "inflight_rejection", code: "chat.repetition-loop" });
+  });
+
   it("refuses a model the team may not use with 403, forwarding nothing", async () => {
     const { key } = await createTeamKey("acme");
     await admin("PUT", "/teams/acme/policy", { allowed_models: ["gpt-4.1*"] });

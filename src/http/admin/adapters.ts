@@ -1,5 +1,5 @@
 import { Hono, type Context } from "hono";
-import { z } from "zod";
+import * as z from "../../zod";
 import { allowedHosts, checkBaseUrl } from "../../adapters/base-url";
 import { syncEngines, type EngineReport } from "../../adapters/engine-sync";
 import { createAdapterRegistry, type AdapterRegistry, type RegistryWriteError } from "../../adapters/registry";

@@ -1,5 +1,5 @@
 import type { Hono } from "hono";
-import { z } from "zod";
+import * as z from "../../zod";
 import { createKey, listKeys, publicKeyInfo, revokeKey } from "../../teams/keys";
 import { TeamNameSchema } from "../../teams/teams";
 import { errorBody, errorResponse } from "../errors";
@@ -9,11 +9,11 @@ import { queryOf, readBody, teamsDisabled, validate } from "./validation";
 /** `POST /admin/keys` body. */
 export const CreateKeySchema = z.strictObject({
   team: TeamNameSchema,
-  name: z.string().min(1).max(100).nullable().optional(),
+  name: z.optional(z.nullable(z.string().check(z.minLength(1), z.maxLength(100)))),
 });
 export type CreateKey = z.infer<typeof CreateKeySchema>;
 
-const ListKeysQuerySchema = z.strictObject({ team: TeamNameSchema.optional() });
+const ListKeysQuerySchema = z.strictObject({ team: z.optional(TeamNameSchema) });
 
 /** Key management: create (the key is in this response only), list, revoke. */
 export function keyRoutes(admin: Hono<AppEnv>): void {

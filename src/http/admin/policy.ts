@@ -1,5 +1,5 @@
-import type { Hono } from "hono";
-import { shippedPacks } from "../../packs";
+import type { Context, Hono } from "hono";
+import { parseNameList, shippedPacks } from "../../packs";
 import {
   effectivePolicy,
   policySchemaFor,
@@ -14,6 +14,8 @@ import type { AppEnv } from "../types";
 import { readBody, teamsDisabled, validateTeam } from "./validation";
 
 const writableSchema = () => policySchemaFor([...shippedPacks().keys()]);
+/** The Worker's DEFAULT_PACKS, under which `effective.default_packs` shows what a team's requests really run. */
+const workerDefaults = (c: Context<AppEnv>) => parseNameList(c.var.config.DEFAULT_PACKS);
 
 /** Teams and policies: the organisation's defaults, and each team's overrides with the effective result. */
 export function policyRoutes(admin: Hono<AppEnv>): void {
@@ -44,7 +46,7 @@ export function policyRoutes(admin: Hono<AppEnv>): void {
     const team = validateTeam(c.req.param("team"));
     if (!team.ok) return team.error;
     const [org, own] = await Promise.all([readOrgPolicy(kv), readTeamPolicy(kv, team.value)]);
-    return c.json({ team: team.value, policy: own, effective: effectivePolicy(org, own) });
+    return c.json({ team: team.value, policy: own, effective: effectivePolicy(org, own, workerDefaults(c)) });
   });
 
   admin.put("/teams/:team/policy", async function setTeamPolicy(c) {
@@ -59,7 +61,7 @@ export function policyRoutes(admin: Hono<AppEnv>): void {
     return c.json({
       team: team.value,
       policy: body.value,
-      effective: effectivePolicy(await readOrgPolicy(kv), body.value),
+      effective: effectivePolicy(await readOrgPolicy(kv), body.value, workerDefaults(c)),
     });
   });
 
@@ -69,6 +71,10 @@ export function policyRoutes(admin: Hono<AppEnv>): void {
     const team = validateTeam(c.req.param("team"));
     if (!team.ok) return team.error;
     await kv.delete(kvKeys.teamPolicy(team.value));
-    return c.json({ team: team.value, policy: {}, effective: effectivePolicy(await readOrgPolicy(kv), {}) });
+    return c.json({
+      team: team.value,
+      policy: {},
+      effective: effectivePolicy(await readOrgPolicy(kv), {}, workerDefaults(c)),
+    });
   });
 }

@@ -1,5 +1,5 @@
 import type { Context } from "hono";
-import { z } from "zod";
+import * as z from "../../zod";
 import { nanoToUsd } from "../../metering/pricing";
 import type { StoredRequest } from "../../metering/store";
 import { kvKeys } from "../../teams/storage-keys";
@@ -13,7 +13,7 @@ export const MAX_REQUEST_ROWS = 500;
 
 /** Query of `GET /admin/teams/<team>/requests`. */
 export const RequestsQuerySchema = z.strictObject({
-  limit: z.coerce.number().int().min(1).max(MAX_REQUEST_ROWS).default(100),
+  limit: z._default(z.coerce.number().check(z.int(), z.gte(1), z.lte(MAX_REQUEST_ROWS)), 100),
 });
 export type RequestsQuery = z.infer<typeof RequestsQuerySchema>;
 

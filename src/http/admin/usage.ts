@@ -14,12 +14,12 @@ import {
 import { kvKeys } from "../../teams/storage-keys";
 import { listTeams } from "../../teams/teams";
 import { errorBody, errorResponse } from "../errors";
-import type { AppEnv, Bindings } from "../types";
+import type { AppEnv } from "../types";
 import { queryOf, teamsDisabled, validate, validateTeam } from "./validation";
 
 /** One team's rows; a `team` dimension becomes the team's name in the row key. */
 async function teamRows(
-  env: Bindings,
+  env: Env,
   team: string,
   from: string,
   to: string,

@@ -1,11 +1,11 @@
 import type { Context } from "hono";
-import { z } from "zod";
+import * as z from "../../zod";
 import { err, ok, type Result } from "../../engine/result";
 import { TeamNameSchema } from "../../teams/teams";
 import { errorBody, errorResponse } from "../errors";
 
 /** A 400 in the OpenAI envelope naming the first field at fault (dotted path) in `param`. */
-export function validationError(error: z.ZodError): Response {
+export function validationError(error: z.core.$ZodError): Response {
   const issue = error.issues[0];
   const param = issue && issue.path.length > 0 ? issue.path.join(".") : null;
   const message = param ? `Invalid ${param}: ${issue?.message}` : `Invalid input: ${issue?.message ?? "malformed"}`;
@@ -16,13 +16,13 @@ export function validationError(error: z.ZodError): Response {
 }
 
 /** Parses `value` with `schema`; a failure is a ready 400 response. */
-export function validate<S extends z.ZodType>(schema: S, value: unknown): Result<z.infer<S>, Response> {
+export function validate<S extends z.ZodMiniType>(schema: S, value: unknown): Result<z.infer<S>, Response> {
   const parsed = schema.safeParse(value);
   return parsed.success ? ok(parsed.data) : err(validationError(parsed.error));
 }
 
 /** The JSON body validated with `schema`: 400 `invalid_json` when it does not parse, else as `validate`. */
-export async function readBody<S extends z.ZodType>(c: Context, schema: S): Promise<Result<z.infer<S>, Response>> {
+export async function readBody<S extends z.ZodMiniType>(c: Context, schema: S): Promise<Result<z.infer<S>, Response>> {
   let raw: unknown;
   try {
     raw = await c.req.json();

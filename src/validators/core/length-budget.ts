@@ -1,14 +1,14 @@
-import { z } from "zod";
+import * as z from "../../zod";
 import { createTokenCounter } from "../../engine/tokens";
 import type { ValidatorKind } from "../../engine/types";
 
 const params = z
   .strictObject({
     /** Estimated tokens the stage may use (see the README on token estimates). */
-    maxTokens: z.number().int().positive().optional(),
-    maxChars: z.number().int().positive().optional(),
+    maxTokens: z.optional(z.number().check(z.int(), z.positive())),
+    maxChars: z.optional(z.number().check(z.int(), z.positive())),
   })
-  .refine((p) => p.maxTokens !== undefined || p.maxChars !== undefined, "set maxTokens or maxChars");
+  .check(z.refine((p) => p.maxTokens !== undefined || p.maxChars !== undefined, "set maxTokens or maxChars"));
 
 /**
  * A stage must end within a budget. Scoped to a stage that ends at a final-answer marker, it rejects a runaway

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "../../zod";
 import type { ValidatorKind } from "../../engine/types";
 import { excerpt } from "./excerpt";
 
@@ -7,14 +7,11 @@ const MAX_LINE = 4096;
 const OVERLAP = 256;
 
 const params = z.strictObject({
-  pattern: z.string().min(1),
+  pattern: z.string().check(z.minLength(1)),
   /** Regex flags other than g/y (i, m, s, u). */
-  flags: z
-    .string()
-    .regex(/^[imsu]*$/, "only the flags i, m, s and u are allowed")
-    .default(""),
+  flags: z._default(z.string().check(z.regex(/^[imsu]*$/, "only the flags i, m, s and u are allowed")), ""),
   /** `must_not_match`: reject a line that matches. `must_match`: reject at the end when no line matched. */
-  mode: z.enum(["must_not_match", "must_match"]).default("must_not_match"),
+  mode: z._default(z.enum(["must_not_match", "must_match"]), "must_not_match"),
 });
 
 /**

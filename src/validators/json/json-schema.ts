@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "../../zod";
 import type { RequestContext, Target, Validator, ValidatorKind } from "../../engine/types";
 import { createParserValidator } from "./excerpt";
 import { createJsonParser } from "./json-parser";
@@ -7,7 +7,7 @@ import { compileSchema, type SchemaNode } from "./schema/compile";
 
 export const JsonSchemaParamsSchema = z.strictObject({
   /** Accept one markdown code fence around the value in `content`; keep it equal to the `json-syntax` rule's. */
-  allowCodeFence: z.boolean().default(false),
+  allowCodeFence: z._default(z.boolean(), false),
 });
 export type JsonSchemaParams = z.infer<typeof JsonSchemaParamsSchema>;
 

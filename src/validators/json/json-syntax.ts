@@ -1,17 +1,17 @@
-import { z } from "zod";
+import * as z from "../../zod";
 import type { RequestContext, Target, Validator, ValidatorKind } from "../../engine/types";
 import { createParserValidator } from "./excerpt";
 import { createJsonParser } from "./json-parser";
 
 export const JsonSyntaxParamsSchema = z.strictObject({
   /** Accept one markdown code fence (```` ```json ```` ... ```` ``` ````) around the value in `content`. */
-  allowCodeFence: z.boolean().default(false),
+  allowCodeFence: z._default(z.boolean(), false),
   /**
    * Report a JSON value the stream leaves unfinished, at the end of the text. A value cut by
    * `finish_reason: "length"` is as unusable as any other, so this is on by default; nothing is saved by it
    * (the stream is over), but the client gets a verdict instead of a parse error later.
    */
-  reportTruncated: z.boolean().default(true),
+  reportTruncated: z._default(z.boolean(), true),
 });
 export type JsonSyntaxParams = z.infer<typeof JsonSyntaxParamsSchema>;
 

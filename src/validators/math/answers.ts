@@ -22,7 +22,8 @@ const MAX_SENTENCE = 400;
 const MAX_VALUE = 200;
 const BOX_OPENERS = ["\\boxed{", "\\fbox{"];
 
-const LINE_RULES: ReadonlyArray<readonly [AnswerMarker, RegExp]> = [
+/** Answers written as a line of their own, with the pattern of such a line (the answer is group 1). */
+export const LINE_RULES: ReadonlyArray<readonly [AnswerMarker, RegExp]> = [
   ["hashes", /^\s*####\s*(\S.*?)\s*$/],
   // GSM8K's `A: 18`; only a number, since `A: Hey there` is a dialogue and `A: green, B: blue` a list.
   ["a-colon", /^\s*(?:\*\*)?A:(?:\*\*)?\s*(-?\$?\d[\d,]*(?:\.\d+)?)\s*\.?\s*$/],

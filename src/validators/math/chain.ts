@@ -9,7 +9,7 @@ export interface Link {
 }
 
 /** Splits a span at its `=` signs and parses each side. The first side is dropped when the span may start mid-expression. */
-export function splitChain(span: Span): { sides: (Side | undefined)[]; links: Link[] } {
+export function splitChain(span: Span): { sides: (Side | undefined)[]; links: Link[]; parts: MathTok[][] } {
   const parts: MathTok[][] = [[]];
   const approx: boolean[] = [];
   for (const tok of span.tokens) {
@@ -18,12 +18,31 @@ export function splitChain(span: Span): { sides: (Side | undefined)[]; links: Li
       approx.push(tok.approx);
     } else parts[parts.length - 1]!.push(tok);
   }
-  if (parts.length < 2 || span.overflow) return { sides: [], links: [] };
+  if (parts.length < 2 || span.overflow) return { sides: [], links: [], parts: [] };
   const sides = parts.map((part, i) =>
     i === 0 && !span.leftSafe ? undefined : startsSafely(part) ? parseSide(part) : undefined,
   );
   const links = approx.map((isApprox, i) => ({ left: sides[i], right: sides[i + 1], approx: isApprox }));
-  return { sides, links };
+  return { sides, links, parts };
+}
+
+/** A side's tokens as text, to recognise the same calculation written again (`3 × 4` and `3*4` alike). */
+export function sideKey(part: readonly MathTok[]): string {
+  return part
+    .map((tok) => {
+      switch (tok.t) {
+        case "num":
+          return String(tok.value);
+        case "op":
+          return tok.op;
+        case "lp":
+        case "rp":
+          return tok.t === "lp" ? "(" : ")";
+        default:
+          return tok.t;
+      }
+    })
+    .join(" ");
 }
 
 /** A side that starts with a binary operator continues something outside the span (`x^2 + 4`, `dozen + 6`). */
@@ -34,7 +53,8 @@ function startsSafely(part: readonly MathTok[]): boolean {
 
 /** Why a link does not hold, or undefined when it holds or cannot be judged with certainty. */
 export function checkLink({ left, right, approx }: Link): string | undefined {
-  if (!left || !right) return undefined;
+  // An approximation (`\approx`, `about`) claims no exact value.
+  if (!left || !right || approx) return undefined;
   // `1 hour = 60 minutes`, `$1 + 50 cents`: different units, so the numbers need not match.
   if (mixedUnits(left.units, right.units)) return undefined;
   // `3 = 4` claims no arithmetic: a label, a unit conversion or a cut-off expression.
@@ -44,6 +64,8 @@ export function checkLink({ left, right, approx }: Link): string | undefined {
   if (agrees(left, right, approx) || agrees(right, left, approx)) return undefined;
   // `$1800 - $2000 = $200 less`: a difference written without its sign.
   if (isPlainDifference(left) && close(-left.value, right.value)) return undefined;
+  // `500 ÷ 13 = 13 · 38 + 6`: division with a remainder, written with `=` for `500 = 13 · 38 + 6`.
+  if (isRemainderNotation(left, right)) return undefined;
   // A running total: `3 + 4 = 7 + 1 = 8`.
   if (right.leading !== undefined && close(left.value, right.leading)) return undefined;
   return `${format(left.value, left.percent)} is not ${format(right.value, right.percent)}`;
@@ -78,6 +100,14 @@ function agrees(exact: Side, shown: Side, approx: boolean): boolean {
     if (literal.decimals >= 2 && Math.abs(value - target) <= 10 ** -literal.decimals * (1 + 1e-6)) return true;
   }
   return false;
+}
+
+/** `a ÷ b` on one side, and a side worth `a` that multiplies `b` and adds a remainder on the other. */
+function isRemainderNotation(division: Side, rest: Side): boolean {
+  const [a, b] = division.nums;
+  if (division.operators !== 1 || division.nums.length !== 2 || !a || !b || b.value === 0) return false;
+  if (!close(division.value, a.value / b.value) || rest.operators < 2) return false;
+  return close(rest.value, a.value) && rest.nums.some((n) => n.value === b.value);
 }
 
 /** `a - b` with two positive numbers. */

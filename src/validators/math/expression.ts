@@ -1,7 +1,8 @@
 /**
  * Math tokens of one equation chain and a strict parser for one side of it. The parser refuses anything whose
  * meaning is not certain (a unary minus on a power base, `2^3^2`, implicit multiplication after a division, a
- * percentage added to a plain number), so the arithmetic check never judges text it could misread.
+ * percentage added to a plain number, a bracket closed by another kind), so the arithmetic check never judges
+ * text it could misread.
  */
 
 export interface NumTok {
@@ -18,12 +19,20 @@ export interface NumTok {
   start: number;
 }
 
+/** An opening bracket; a closing one names the opening bracket it closes. */
+export type Bracket = "(" | "[" | "{";
+
 export type MathTok =
   | NumTok
   | { t: "op"; op: "+" | "-" | "*" | "/" | "^"; implicit?: boolean; of?: boolean }
-  | { t: "lp" }
-  | { t: "rp" }
+  | { t: "lp"; ch: Bracket }
+  | { t: "rp"; ch: Bracket }
+  /** `\frac{a}{b}`, `\binom{n}{k}`, `\sqrt{x}` / `\sqrt[n]{x}`: the groups follow as tokens. */
   | { t: "frac" }
+  | { t: "binom" }
+  | { t: "sqrt" }
+  /** A postfix factorial `!`. */
+  | { t: "fact" }
   | { t: "eq"; approx: boolean }
   /** Something glued to an operand that makes the side unreadable (`2(8)(3)cos`). */
   | { t: "bad" };
@@ -135,7 +144,7 @@ class SideParser {
   }
 
   private power(): Node {
-    const base = this.primary();
+    const base = this.factorial(this.primary());
     const tok = this.peek();
     if (tok?.t === "op" && tok.op === "^") {
       this.pos += 1;
@@ -143,20 +152,43 @@ class SideParser {
       if (base.percent) fail();
       const exponent = this.primary();
       const after = this.peek();
-      if (after?.t === "op" && after.op === "^") fail();
+      // `2^3^2` and `2^3!`: readers disagree on the grouping.
+      if ((after?.t === "op" && after.op === "^") || after?.t === "fact") fail();
       if (exponent.percent) fail();
       return { value: base.value ** exponent.value, percent: false };
     }
     return base;
   }
 
-  private group(): Node {
-    if (this.peek()?.t !== "lp") fail();
+  /** `n!`, `(2 + 1)!`: a whole number up to 20 (so the result stays exact). */
+  private factorial(node: Node): Node {
+    if (this.peek()?.t !== "fact") return node;
+    this.pos += 1;
+    this.operators += 1;
+    if (node.percent || !Number.isInteger(node.value) || node.value < 0 || node.value > 20) fail();
+    let value = 1;
+    for (let k = 2; k <= node.value; k += 1) value *= k;
+    if (this.peek()?.t === "fact") fail(); // `5!!` is a double factorial
+    return { value, percent: false };
+  }
+
+  /** A bracketed expression; `only` restricts the bracket (`{...}` for LaTeX arguments). */
+  private group(only?: Bracket): Node {
+    const open = this.peek();
+    if (open?.t !== "lp" || (only !== undefined && open.ch !== only)) return fail();
     this.pos += 1;
     const inner = this.expr();
-    if (this.peek()?.t !== "rp") fail();
+    const close = this.peek();
+    if (close?.t !== "rp" || close.ch !== open.ch) fail();
     this.pos += 1;
     return inner;
+  }
+
+  /** The argument of a LaTeX command: a `{...}` group holding a plain number (no percentage). */
+  private argument(): Node {
+    const node = this.group("{");
+    if (node.percent) fail();
+    return node;
   }
 
   private primary(): Node {
@@ -172,13 +204,41 @@ class SideParser {
     if (tok.t === "frac") {
       this.pos += 1;
       this.operators += 1;
-      const numerator = this.group();
-      const denominator = this.group();
-      if (denominator.value === 0 || numerator.percent || denominator.percent) fail();
+      const numerator = this.argument();
+      const denominator = this.argument();
+      if (denominator.value === 0) fail();
       return { value: numerator.value / denominator.value, percent: false };
+    }
+    if (tok.t === "binom") {
+      this.pos += 1;
+      this.operators += 1;
+      return { value: binomial(this.argument().value, this.argument().value), percent: false };
+    }
+    if (tok.t === "sqrt") {
+      this.pos += 1;
+      this.operators += 1;
+      const next = this.peek();
+      const index = next?.t === "lp" && next.ch === "[" ? this.group("[").value : 2;
+      const radicand = this.argument().value;
+      if (!Number.isInteger(index) || index < 2 || index > 10 || radicand < 0) fail();
+      const value = index === 2 ? Math.sqrt(radicand) : index === 3 ? Math.cbrt(radicand) : radicand ** (1 / index);
+      return { value, percent: false };
     }
     return fail();
   }
+}
+
+/** `n` choose `k` for whole numbers `0 <= k <= n`, exact while the result stays below 2^53. */
+function binomial(n: number, k: number): number {
+  if (!Number.isInteger(n) || !Number.isInteger(k) || k < 0 || n < k || n > 10_000) fail();
+  const m = Math.min(k, n - k);
+  let value = 1;
+  // Each partial product C(n - m + i, i) is a whole number, so the division is exact.
+  for (let i = 1; i <= m; i += 1) {
+    value = (value * (n - m + i)) / i;
+    if (value > 1e15) fail();
+  }
+  return value;
 }
 
 /** Parses one side; `undefined` when it is empty, malformed or ambiguous. */

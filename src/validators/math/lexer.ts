@@ -5,7 +5,7 @@
  */
 
 export type TokenKind =
-  | "num" // 12, 1,200, 3.5, .5
+  | "num" // 12, 1,200, 10{,}000, 10,\\!000, 10\\,000, 3.5, .5
   | "op" // + - * / ^ × ÷ · − and ** (power, or markdown bold: the scanner decides)
   | "eq" // =
   | "approx" // ≈ ≅ ≃
@@ -30,15 +30,16 @@ export interface Token {
   start: number;
 }
 
-/** How many characters past a token's end decide it (the longest rule: `,ddd` thousands plus one). */
-const LOOKAHEAD = 6;
+/** How many characters past a token's end decide it (the longest rule: `{,}ddd` thousands plus one digit). */
+const LOOKAHEAD = 7;
 
 /*
  * The rules, in priority order (the first that matches at a position wins):
  *   newline   \r\n? | \n
  *   space     [ \t\u00a0\u2009\u202f]{1,40}
  *   ann-open  <<            ann-close  >>
- *   num       \d{1,3}(?:,\d{3})+(?!\d)(?:\.\d{1,30})? | \d{1,30}(?:\.\d{1,30})? | \.\d{1,30}
+ *   num       \d{1,3}(?:SEP\d{3})+(?!\d)(?:\.\d{1,30})? for SEP = , | {,} | ,\! | \, (in that order, one kind per
+ *             number) | \d{1,30}(?:\.\d{1,30})? | \.\d{1,30}
  *   cmd       \\[A-Za-z]{1,20} | \\[^A-Za-z]   (one code point)
  *   word      \p{L}{1,40}   (code points)
  *   rel       ==+ | => | <= | >= | != | =< | [<>≤≥≠]
@@ -140,26 +141,36 @@ function fractionEnd(text: string, i: number): number {
   return i;
 }
 
+/** Thousands separators, in the order the rules try them: `1,234`, LaTeX `1{,}234`, `1,\!234` and `1\,234`. */
+const SEPARATORS = [",", "{,}", ",\\!", "\\,"] as const;
+
+/** Whether `sep` followed by three digits starts at `j`. */
+function groupAt(text: string, j: number, sep: string): boolean {
+  if (!text.startsWith(sep, j)) return false;
+  const k = j + sep.length;
+  return isDigit(text.charCodeAt(k)) && isDigit(text.charCodeAt(k + 1)) && isDigit(text.charCodeAt(k + 2));
+}
+
 /** The end of the number starting at `i` (a digit there). */
 function numberEnd(text: string, i: number): number {
-  // \d{1,3}(?:,\d{3})+(?!\d)(?:\.\d{1,30})?
+  // \d{1,3}(?:SEP\d{3})+(?!\d)(?:\.\d{1,30})? for each separator in turn (one kind per number)
   const lead = digitsEnd(text, i, 4);
-  if (lead - i <= 3 && text.charCodeAt(lead) === 44) {
-    let j = lead;
-    const groupEnds: number[] = [];
-    while (
-      text.charCodeAt(j) === 44 &&
-      isDigit(text.charCodeAt(j + 1)) &&
-      isDigit(text.charCodeAt(j + 2)) &&
-      isDigit(text.charCodeAt(j + 3))
-    ) {
-      j += 4;
-      groupEnds.push(j);
+  const after = text.charCodeAt(lead);
+  // Every separator starts with `,`, `{` or `\`.
+  if (lead - i <= 3 && (after === 44 || after === 123 || after === 92)) {
+    for (const sep of SEPARATORS) {
+      if (!groupAt(text, lead, sep)) continue;
+      let j = lead;
+      const groupEnds: number[] = [];
+      while (groupAt(text, j, sep)) {
+        j += sep.length + 3;
+        groupEnds.push(j);
+      }
+      let k = groupEnds.length;
+      // Backtrack while a digit follows the last group (only the last can have one: the others are followed by a separator).
+      if (isDigit(text.charCodeAt(groupEnds[k - 1]!))) k -= 1;
+      if (k > 0) return fractionEnd(text, groupEnds[k - 1]!);
     }
-    let k = groupEnds.length;
-    // Backtrack while a digit follows the last group (only the last can have one: the others are followed by `,`).
-    if (k > 0 && isDigit(text.charCodeAt(groupEnds[k - 1]!))) k -= 1;
-    if (k > 0) return fractionEnd(text, groupEnds[k - 1]!);
   }
   // \d{1,30}(?:\.\d{1,30})?
   return fractionEnd(text, digitsEnd(text, i, 30));
@@ -249,12 +260,31 @@ function wordEnd(text: string, i: number): number {
   return j;
 }
 
-/** Returns a tokenizer; `push` appends the tokens the new text committed to `out`, `end` the rest. */
-export function createLexer() {
-  let pending = "";
-  let base = 0;
+/** A tokenizer (a class: one is made per stream, so its methods are shared). */
+class Lexer {
+  private pending = "";
+  private base = 0;
 
-  function lex(final: boolean, out: Token[]): Token[] {
+  /** Appends the tokens the new text committed to `out`. */
+  push(text: string, out: Token[] = []): Token[] {
+    this.pending += text;
+    // Nothing can be committed until LOOKAHEAD characters follow the first pending token's start.
+    if (this.pending.length <= LOOKAHEAD) return out;
+    return this.lex(false, out);
+  }
+
+  /** Appends the rest of the tokens to `out`. */
+  end(out: Token[] = []): Token[] {
+    return this.lex(true, out);
+  }
+
+  /** Characters held back until their tokens are decided (bounded by the longest token plus the lookahead). */
+  size(): number {
+    return this.pending.length;
+  }
+
+  private lex(final: boolean, out: Token[]): Token[] {
+    const pending = this.pending;
     let pos = 0;
     const length = pending.length;
     // A token is committed once LOOKAHEAD characters follow it: no token can end past `stop`.
@@ -262,27 +292,18 @@ export function createLexer() {
     while (pos < stop) {
       const end = lexAt(pending, pos);
       if (end > stop) break;
-      out.push({ kind: lexedKind, text: pending.slice(pos, end), start: base + pos });
+      out.push({ kind: lexedKind, text: pending.slice(pos, end), start: this.base + pos });
       pos = end;
     }
     if (pos > 0) {
-      pending = pending.slice(pos);
-      base += pos;
+      this.pending = pending.slice(pos);
+      this.base += pos;
     }
     return out;
   }
+}
 
-  return {
-    push(text: string, out: Token[] = []): Token[] {
-      pending += text;
-      // Nothing can be committed until LOOKAHEAD characters follow the first pending token's start.
-      if (pending.length <= LOOKAHEAD) return out;
-      return lex(false, out);
-    },
-    end(out: Token[] = []): Token[] {
-      return lex(true, out);
-    },
-    /** Characters held back until their tokens are decided (bounded by the longest token plus the lookahead). */
-    size: () => pending.length,
-  };
+/** Returns a tokenizer; `push` appends the tokens the new text committed to `out`, `end` the rest. */
+export function createLexer(): Lexer {
+  return new Lexer();
 }

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "../../zod";
 import type { Finding, Validator, ValidatorKind } from "../../engine/types";
 import { createPhraseMatcher } from "./phrase-matcher";
 import { createRecentText, excerpt, pushEachChar } from "./recent-text";
@@ -66,15 +66,17 @@ export const DEFAULT_START_PHRASES = [
 ] as const;
 
 const phraseList = z
-  .array(z.string().min(3).max(120))
-  .transform((list) => list.map(normalizePhrase))
-  .refine((list) => list.every((p) => p.length > 0), "a phrase must hold more than whitespace");
+  .pipe(
+    z.array(z.string().check(z.minLength(3), z.maxLength(120))),
+    z.transform((list: string[]) => list.map(normalizePhrase)),
+  )
+  .check(z.refine((list) => list.every((p) => p.length > 0), "a phrase must hold more than whitespace"));
 
 export const BoilerplateParamsSchema = z.strictObject({
   /** Phrases rejected wherever they occur. Case, curly apostrophes and runs of whitespace are ignored. */
-  anywhere: phraseList.default([...DEFAULT_ANYWHERE_PHRASES]),
+  anywhere: z._default(phraseList, [...DEFAULT_ANYWHERE_PHRASES]),
   /** Phrases rejected only when the output (after leading whitespace) starts with them. */
-  atStart: phraseList.default([...DEFAULT_START_PHRASES]),
+  atStart: z._default(phraseList, [...DEFAULT_START_PHRASES]),
 });
 export type BoilerplateParams = z.infer<typeof BoilerplateParamsSchema>;
 

@@ -1,19 +1,19 @@
-import { z } from "zod";
+import * as z from "../../zod";
 import type { Finding, Validator, ValidatorKind } from "../../engine/types";
 import { excerpt } from "./recent-text";
 
 export const RepetitionLoopParamsSchema = z.strictObject({
   /** Back-to-back copies of the span needed, whatever its length. */
-  minRepeats: z.number().int().min(2).default(3),
+  minRepeats: z._default(z.number().check(z.int(), z.gte(2)), 3),
   /** Characters the copies must cover together when the span holds a letter. */
-  minChars: z.number().int().positive().default(240),
+  minChars: z._default(z.number().check(z.int(), z.positive()), 240),
   /**
    * Characters the copies must cover together when the span has no letter: digits, symbols, whitespace (`-----`,
    * `|---`, `0, 0, 0`). Normal text repeats these more (separators, zero matrices), so the bar is higher.
    */
-  minSymbolChars: z.number().int().positive().default(600),
+  minSymbolChars: z._default(z.number().check(z.int(), z.positive()), 600),
   /** Longest span (in characters) looked for; a repeated paragraph longer than this is not seen as a loop. */
-  maxPeriod: z.number().int().min(16).max(4096).default(1024),
+  maxPeriod: z._default(z.number().check(z.int(), z.gte(16), z.lte(4096)), 1024),
 });
 export type RepetitionLoopParams = z.infer<typeof RepetitionLoopParamsSchema>;
 

@@ -1,12 +1,12 @@
-import { z } from "zod";
+import * as z from "../../zod";
 import type { Finding, Validator, ValidatorKind } from "../../engine/types";
 import { createRecentText, excerpt, pushEachChar } from "./recent-text";
 
 export const RunawayWhitespaceParamsSchema = z.strictObject({
   /** Longest run of consecutive whitespace characters (spaces, tabs, line breaks) allowed. */
-  maxRun: z.number().int().positive().default(200),
+  maxRun: z._default(z.number().check(z.int(), z.positive()), 200),
   /** Most blank lines allowed in a row (lines holding only whitespace). */
-  maxBlankLines: z.number().int().nonnegative().default(12),
+  maxBlankLines: z._default(z.number().check(z.int(), z.nonnegative()), 12),
 });
 export type RunawayWhitespaceParams = z.infer<typeof RunawayWhitespaceParamsSchema>;
 

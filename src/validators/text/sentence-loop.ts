@@ -1,17 +1,17 @@
-import { z } from "zod";
+import * as z from "../../zod";
 import type { Finding, Validator, ValidatorKind } from "../../engine/types";
 import { createRecentText, excerpt, pushEachChar } from "./recent-text";
 
 export const SentenceLoopParamsSchema = z.strictObject({
   /** Sentences shorter than this (in words) are not counted: short lines like `- Yes` or `}` recur in normal text. */
-  minWords: z.number().int().min(3).default(8),
+  minWords: z._default(z.number().check(z.int(), z.gte(3)), 8),
   /** Times the same sentence must occur, anywhere in the output, to reject. */
-  minOccurrences: z.number().int().min(2).default(4),
+  minOccurrences: z._default(z.number().check(z.int(), z.gte(2)), 4),
   /**
    * Sentences (of 3 or more words) just before the repeated one that must all be repeats too. A loop repeats
    * everything; a step-by-step trace that restates its state ("Hence, we have ...") keeps adding new sentences.
    */
-  window: z.number().int().min(1).max(32).default(10),
+  window: z._default(z.number().check(z.int(), z.gte(1), z.lte(32)), 10),
 });
 export type SentenceLoopParams = z.infer<typeof SentenceLoopParamsSchema>;
 

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "../../zod";
 import type { Finding, Validator, ValidatorKind } from "../../engine/types";
 import { createPhraseMatcher } from "./phrase-matcher";
 import { createRecentText, excerpt, pushEachChar } from "./recent-text";
@@ -28,14 +28,13 @@ export const DEFAULT_SPECIAL_TOKENS = [
 
 export const SpecialTokensParamsSchema = z.strictObject({
   /** Tokens to look for, matched exactly (case-sensitive). */
-  tokens: z
-    .array(z.string().min(2).max(64))
-    .min(1)
-    .default([...DEFAULT_SPECIAL_TOKENS]),
+  tokens: z._default(z.array(z.string().check(z.minLength(2), z.maxLength(64))).check(z.minLength(1)), [
+    ...DEFAULT_SPECIAL_TOKENS,
+  ]),
   /** Occurrences (of any listed token, outside code) needed to reject. */
-  minCount: z.number().int().positive().default(1),
+  minCount: z._default(z.number().check(z.int(), z.positive()), 1),
   /** Skip tokens inside Markdown code (`inline` or fenced), where an answer about chat templates quotes them. */
-  ignoreInCode: z.boolean().default(true),
+  ignoreInCode: z._default(z.boolean(), true),
 });
 export type SpecialTokensParams = z.infer<typeof SpecialTokensParamsSchema>;
 

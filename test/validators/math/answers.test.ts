@@ -43,6 +43,31 @@ describe("answer-consistency", () => {
     for (let n = 0; n < 100_000; n += 60) v.push("A long line of prose about numbers 1, 2 and 3 that never ends ");
     expect(v.stateSize!()).toBeLessThan(2000);
   });
+
+  it("treats answers inside the thinking as drafts", () => {
+    const text = "<think>\nSo the answer is 13. Hmm, wait, recount. The answer is 12.\n</think>\n\\boxed{12}";
+    expect(verdict(make, text)).toBeUndefined();
+  });
+
+  it("rejects a final answer that contradicts the thinking's conclusion", () => {
+    const text = "<think>\n6 × 7 = 42.\n\nSo the answer is 42.\n</think>\nThe box holds \\boxed{24} chocolates.";
+    const finding = verdict(make, text);
+    expect(finding?.at).toBe(text.indexOf("{24}") + 4);
+    expect(finding?.detail).toBe('the thinking concludes "42" and the answer says "24"');
+  });
+
+  it("does not compare the answer with a draft stated long before the thinking ended", () => {
+    const text = `<think>\nThe answer is 42.\n${"Let me look at this from another side. ".repeat(20)}\n</think>\n\\boxed{24}`;
+    expect(verdict(make, text)).toBeUndefined();
+    expect(verdict(maker(answerConsistencyValidator, { thinkingConclusion: 2000 }), text)?.detail).toMatch(/"42"/);
+  });
+
+  it("gives the same finding under any chunking of a thinking and its answer", () => {
+    const text = "<think>\nSo the answer is 42.\n</think>\nThus, the answer is 24. Done\n";
+    const { finding, disagreements } = verdictUnderAnySplit(make, text);
+    expect(disagreements).toEqual([]);
+    expect(finding?.at).toBe(text.indexOf(" Done") + 1);
+  });
 });
 
 describe("answer-complete", () => {
@@ -81,5 +106,16 @@ describe("answer-complete", () => {
     const v = make();
     for (let n = 0; n < 100_000; n += 60) v.push("A long line of prose about numbers 1, 2 and 3 that never ends ");
     expect(v.stateSize!()).toBeLessThan(2000);
+  });
+
+  it("never exits inside the thinking, and exits after it", () => {
+    const text = "<think>\nMaybe \\boxed{13}? #### 13\nSo the answer is 13. No: 12.\n</think>\nSo \\boxed{12} it is.";
+    const { finding, disagreements } = verdictUnderAnySplit(make, text);
+    expect(disagreements).toEqual([]);
+    expect(finding?.at).toBe(text.indexOf("{12}") + 4);
+  });
+
+  it("does not run on the reasoning channel", () => {
+    expect(maker(answerCompleteValidator, {}, "", "reasoning")()).toBeUndefined();
   });
 });

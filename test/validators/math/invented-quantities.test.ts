@@ -38,6 +38,19 @@ describe("invented-quantities", () => {
     expect(finding?.detail).toMatch(/^9 in/);
   });
 
+  it("does not check the thinking, but knows the numbers it computed in the answer after it", () => {
+    const text = "<think>\nTry 13 * 5 = 65 and 65 * 9 = 585.\n</think>\nSo 585 - 65 = 520 in all.";
+    expect(verdict(make, text)).toBeUndefined();
+    expect(verdict(make, "<think>\n13 * 5 = 65.\n</think>\nSo 65 * 9 = 585 in all.")?.detail).toMatch(/^9 in/);
+  });
+
+  it("gives the same finding under any chunking of a thinking and its answer", () => {
+    const text = "<think>\nTry 13 * 5 = 65.\n</think>\nSo 65 * 2 = 130.\nThen 130 * 9 = 1170.\n";
+    const { finding, disagreements } = verdictUnderAnySplit(make, text);
+    expect(disagreements).toEqual([]);
+    expect(finding?.detail).toMatch(/^9 in/);
+  });
+
   it("keeps its state bounded however many numbers it sees", () => {
     const v = maker(inventedQuantitiesValidator, { maxKnown: 100 }, prompt)();
     for (let i = 0; i < 20_000; i += 1) v.push(`item ${i} costs 16 dollars. `);

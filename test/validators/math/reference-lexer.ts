@@ -5,15 +5,18 @@ import type { Token, TokenKind } from "../../../src/validators/math/lexer";
  * kept as the reference the fast lexer must match token for token.
  */
 
-/** How many characters past a token's end decide it (the longest rule: `,ddd` thousands plus one). */
-const LOOKAHEAD = 6;
+/** How many characters past a token's end decide it (the longest rule: `{,}ddd` thousands plus one digit). */
+const LOOKAHEAD = 7;
 
 const RULES: ReadonlyArray<readonly [TokenKind, RegExp]> = [
   ["newline", /\r\n?|\n/y],
   ["space", /[ \t\u00a0\u2009\u202f]{1,40}/y],
   ["ann-open", /<</y],
   ["ann-close", />>/y],
-  ["num", /\d{1,3}(?:,\d{3})+(?!\d)(?:\.\d{1,30})?|\d{1,30}(?:\.\d{1,30})?|\.\d{1,30}/y],
+  [
+    "num",
+    /\d{1,3}(?:,\d{3})+(?!\d)(?:\.\d{1,30})?|\d{1,3}(?:\{,\}\d{3})+(?!\d)(?:\.\d{1,30})?|\d{1,3}(?:,\\!\d{3})+(?!\d)(?:\.\d{1,30})?|\d{1,3}(?:\\,\d{3})+(?!\d)(?:\.\d{1,30})?|\d{1,30}(?:\.\d{1,30})?|\.\d{1,30}/y,
+  ],
   ["cmd", /\\[A-Za-z]{1,20}|\\[^A-Za-z]/uy],
   ["word", /\p{L}{1,40}/uy],
   ["rel", /==+|=>|<=|>=|!=|=<|[<>≤≥≠]/y],
