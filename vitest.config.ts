@@ -40,6 +40,9 @@ export default defineConfig({
           environment: "node",
           testTimeout: 90_000,
           hookTimeout: 90_000,
+          // After the other projects: its seeding (a wrangler dev, ~190 requests) and Chromium would otherwise
+          // load the 2-core machine while the e2e suite measures how promptly upstreams are closed.
+          sequence: { groupOrder: 1 },
         },
       },
       {

@@ -166,8 +166,39 @@ const SUMS: Record<(typeof COUNT_FIELDS)[number], string> = {
 };
 
 /**
+ * The same sums over `requests`, one row per request, for groupings the rollup cannot answer (`method`). The
+ * rollup adds exactly these values (`insertRecord`), so both give the same totals.
+ */
+const REQUEST_SUMS: Record<(typeof COUNT_FIELDS)[number], string> = {
+  requests: "1",
+  ...(Object.fromEntries(
+    OUTCOMES.map((outcome) => [outcome, `CASE WHEN outcome = '${outcome}' THEN 1 ELSE 0 END`]),
+  ) as Record<(typeof OUTCOMES)[number], string>),
+  prompt_tokens: "prompt_tokens",
+  completion_tokens: "completion_tokens",
+  estimated_saved_tokens: "COALESCE(saved_tokens, 0)",
+  estimated_saved_tokens_p10: "COALESCE(saved_p10, 0)",
+  estimated_saved_tokens_p90: "COALESCE(saved_p90, 0)",
+  saved_upper_bound_tokens: "COALESCE(saved_upper_bound, 0)",
+  unpriced_requests: "CASE WHEN cost_nano_usd IS NULL THEN 1 ELSE 0 END",
+  cost_nano_usd: "COALESCE(cost_nano_usd, 0)",
+  estimated_saved_cost_nano_usd: "COALESCE(saved_cost_nano_usd, 0)",
+  estimated_saved_cost_p10_nano_usd: "COALESCE(saved_cost_p10_nano_usd, 0)",
+  estimated_saved_cost_p90_nano_usd: "COALESCE(saved_cost_p90_nano_usd, 0)",
+};
+
+/** Group expressions over `requests`: absent tasks and rules are '' as in the rollup. */
+const REQUEST_GROUP_COLUMNS: Record<MeterGroup, string> = {
+  ...GROUP_COLUMNS,
+  rule: "COALESCE(rule, '')",
+  task: "COALESCE(task, '')",
+  method: "saved_method",
+};
+
+/**
  * Usage over the UTC days `from`..`to` (inclusive), one row per value of the groups (one or two), ordered by
- * them; a two-group row's key joins its values with `KEY_SEPARATOR`.
+ * them; a two-group row's key joins its values with `KEY_SEPARATOR`. Read from the daily rollup, or, when a
+ * group is `method`, from the request rows of the range (through their day index).
  */
 export function queryUsage(
   sql: SqlStorage,
@@ -176,11 +207,15 @@ export function queryUsage(
   group: MeterGroup | readonly MeterGroup[],
 ): UsageRow[] {
   const groups = typeof group === "string" ? [group] : group;
-  const key = groups.map((g) => GROUP_COLUMNS[g]).join(` || char(${KEY_SEPARATOR.charCodeAt(0)}) || `);
-  const sums = COUNT_FIELDS.map((field) => `SUM(${SUMS[field]}) AS ${field}`).join(", ");
+  const byRequest = groups.includes("method");
+  const [table, columns, fields]: [string, Record<string, string>, Record<string, string>] = byRequest
+    ? ["requests", REQUEST_GROUP_COLUMNS, REQUEST_SUMS]
+    : ["daily", GROUP_COLUMNS, SUMS];
+  const key = groups.map((g) => columns[g]).join(` || char(${KEY_SEPARATOR.charCodeAt(0)}) || `);
+  const sums = COUNT_FIELDS.map((field) => `SUM(${fields[field]}) AS ${field}`).join(", ");
   const rows = sql
     .exec<Record<string, string | number>>(
-      `SELECT ${key} AS key, ${sums} FROM daily WHERE day BETWEEN ? AND ? GROUP BY key ORDER BY key`,
+      `SELECT ${key} AS key, ${sums} FROM ${table} WHERE day BETWEEN ? AND ? GROUP BY key ORDER BY key`,
       from,
       to,
     )

@@ -1,11 +1,14 @@
 import * as z from "../zod";
 import { nanoToUsd } from "./pricing";
 
-/** How the meter groups its rollups. `total` is one row for the whole range. */
-export type MeterGroup = "day" | "model" | "rule" | "task" | "outcome" | "total";
+/**
+ * How the meter groups its rollups. `total` is one row for the whole range. `method` (how each saved estimate
+ * was made, `saved_method`) is not in the daily rollup: a grouping with it sums the request rows instead.
+ */
+export type MeterGroup = "day" | "model" | "rule" | "task" | "outcome" | "method" | "total";
 
-/** SQL expression per group, whitelisted (group names never reach SQL as text). */
-export const GROUP_COLUMNS: Record<MeterGroup, string> = {
+/** SQL expression per group over `daily`, whitelisted (group names never reach SQL as text). */
+export const GROUP_COLUMNS: Record<Exclude<MeterGroup, "method">, string> = {
   day: "day",
   model: "model",
   rule: "rule",
@@ -80,7 +83,7 @@ const COST_FIELDS = {
 } as const;
 
 const DaySchema = z.iso.date();
-const METER_DIMENSIONS = ["day", "model", "rule", "task", "outcome"] as const satisfies readonly MeterGroup[];
+const METER_DIMENSIONS = ["day", "model", "rule", "task", "outcome", "method"] as const satisfies readonly MeterGroup[];
 const DIMENSIONS = [...METER_DIMENSIONS, "team"] as const;
 /** A grouping dimension of the usage API. */
 export type UsageDimension = (typeof DIMENSIONS)[number];

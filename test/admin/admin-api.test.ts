@@ -192,6 +192,21 @@ describe("usage", () => {
     expect(csv[1]!.startsWith(`${today()},acme,2,`)).toBe(true);
   });
 
+  it("groups by how the saved estimates were made, per team", async () => {
+    await traffic();
+    const byMethod = json((await admin("GET", "/usage?group_by=team,method")).text);
+    expect(byMethod.data.map((r: any) => [r.team, r.method, r.requests])).toEqual([
+      ["acme", "loop_to_max_tokens", 1],
+      ["acme", "none", 1],
+      ["beta", "none", 2],
+    ]);
+    const loop = byMethod.data[0];
+    const byTeam = json((await admin("GET", "/usage?team=acme&group_by=team")).text).data[0];
+    expect(loop.estimated_saved_tokens).toBe(byTeam.estimated_saved_tokens);
+    expect(loop.estimated_saved_cost_usd_p90).toBe(byTeam.estimated_saved_cost_usd_p90);
+    expect(byMethod.totals.requests).toBe(4);
+  });
+
   it("answers 400 naming the parameter at fault and 404 for an unknown team", async () => {
     const bad = await admin("GET", "/usage?group_by=week");
     expect(bad.res.status).toBe(400);

@@ -17,15 +17,18 @@ export interface WorkerProcess {
 /**
  * Runs the Worker the way a user does: `wrangler dev` on a free port with `UPSTREAM_BASE_URL` (and any other
  * `vars`) set, resolved when wrangler prints its `Ready on <url>` line. Its output goes to `test/artifacts/<name>.log`.
+ * `entry` replaces `wrangler.toml`'s `main` (a test entry that wraps the Worker).
  */
 export async function startWorker(
   name: string,
   upstreamUrl: string,
   vars: Record<string, string> = {},
+  entry?: string,
 ): Promise<WorkerProcess> {
   const persistTo = mkdtempSync(join(tmpdir(), `inflight-e2e-${name}-`));
   const args = [
     "dev",
+    ...(entry === undefined ? [] : [entry]),
     "--port",
     "0",
     "--ip",

@@ -86,6 +86,62 @@ describe("the team meter", () => {
     ]);
     expect((await meter.usage("2026-11-19", "2026-11-21", "task")).map((r) => r.key)).toEqual(["", "sql"]);
   });
+
+  it("groups usage by how each saved estimate was made, from the request rows, with the rollup's totals", async () => {
+    const meter = meterFor("methods");
+    const cut = (method: string, saved: number, time: string, rule = "json.syntax") =>
+      record({
+        time,
+        outcome: "rejected",
+        rule,
+        savedMethod: method,
+        savedTokens: saved,
+        savedP10: saved - 10,
+        savedP90: saved + 10,
+        savedSamples: method === "length_prior" ? 0 : 40,
+        savedCostNano: saved * 600,
+        savedCostP10Nano: (saved - 10) * 600,
+        savedCostP90Nano: (saved + 10) * 600,
+      });
+    await meter.record(record({ time: "2026-11-19T10:00:00.000Z" }));
+    await meter.record(cut("length_prior", 60, "2026-11-19T11:00:00.000Z"));
+    await meter.record(cut("length_history", 40, "2026-11-20T09:00:00.000Z"));
+    await meter.record(cut("length_history", 30, "2026-11-20T10:00:00.000Z"));
+    await meter.record(
+      record({ time: "2026-11-20T11:00:00.000Z", model: "llama", costNano: null, savedCostNano: null }),
+    );
+    await meter.record(record({ time: "2026-11-20T12:00:00.000Z", outcome: "client_abort", savedTokens: null }));
+    await meter.record(cut("loop_to_max_tokens", 500, "2026-11-22T10:00:00.000Z", "repetition-loop"));
+
+    const byMethod = await meter.usage("2026-11-19", "2026-11-21", "method");
+    expect(byMethod.map((r) => [r.key, r.requests, r.estimated_saved_tokens, r.estimated_saved_tokens_p10])).toEqual([
+      ["length_history", 2, 70, 50],
+      ["length_prior", 1, 60, 50],
+      ["none", 3, 0, 0],
+    ]);
+    expect(byMethod.find((r) => r.key === "length_prior")?.estimated_saved_cost_p90_nano_usd).toBe(70 * 600);
+    // Two dimensions, with the absent rule as '' like the rollup's.
+    expect((await meter.usage("2026-11-19", "2026-11-21", ["day", "method"])).map((r) => [r.key, r.requests])).toEqual([
+      ["2026-11-19\u001flength_prior", 1],
+      ["2026-11-19\u001fnone", 1],
+      ["2026-11-20\u001flength_history", 2],
+      ["2026-11-20\u001fnone", 2],
+    ]);
+    expect((await meter.usage("2026-11-19", "2026-11-22", ["rule", "method"])).map((r) => r.key)).toEqual([
+      "\u001fnone",
+      "json.syntax\u001flength_history",
+      "json.syntax\u001flength_prior",
+      "repetition-loop\u001floop_to_max_tokens",
+    ]);
+    // Summed over its methods, a range reads the same as the rollup reads it.
+    const [rollup] = await meter.usage("2026-11-19", "2026-11-22", "total");
+    const fromRows: Record<string, number | string> = { key: "" };
+    for (const row of await meter.usage("2026-11-19", "2026-11-22", "method"))
+      for (const [field, value] of Object.entries(row))
+        if (field !== "key") fromRows[field] = ((fromRows[field] as number | undefined) ?? 0) + (value as number);
+    expect(fromRows).toEqual(rollup);
+    expect(rollup).toMatchObject({ requests: 7, unpriced_requests: 1, client_abort: 1, rejected: 4 });
+  });
 });
 
 describe("budgets", () => {

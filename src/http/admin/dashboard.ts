@@ -1,7 +1,8 @@
 import type { Hono } from "hono";
 import type { AppEnv } from "../types";
-import { DASHBOARD_CSS, DASHBOARD_HTML } from "./dashboard-page";
+import { DASHBOARD_HTML } from "./dashboard-page";
 import { DASHBOARD_SCRIPT } from "./dashboard-script";
+import { DASHBOARD_CSS } from "./dashboard-style";
 
 /** Only this origin's script and style; no inline code, no framing, no referrer. */
 const SECURITY_HEADERS = {
