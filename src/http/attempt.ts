@@ -221,9 +221,11 @@ export function createAttempt(shared: AttemptShared, index: number) {
       if (result || session.done) return;
       const detail = cause instanceof Error ? cause.message : String(cause);
       session.upstreamFailed(`the attempt broke off (${detail})`);
+      // An unexpected failure inside inflight, answered as the single-request path answers one (500
+      // internal_error); the attempt's tokens so far are still booked with the request.
       error = {
-        status: 502,
-        body: { ...errorBody(`The attempt broke off: ${detail}`, "upstream_error", "upstream_error") },
+        status: 500,
+        body: { ...errorBody(`The attempt broke off inside inflight: ${detail}`, "server_error", "internal_error") },
       };
       abort({ kind: "upstream_error" });
       source?.close();
