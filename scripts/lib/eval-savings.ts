@@ -17,6 +17,7 @@ export interface SavingsTraceItem {
   model: string;
   tokens: number;
   stop?: { kind: CutKind; at: number };
+  answerStart?: number;
 }
 
 /**
@@ -25,8 +26,10 @@ export interface SavingsTraceItem {
  */
 export function traceItem(sample: LabelledSample, result: OfflineResult, corpusModel: string): SavingsTraceItem {
   const model = sample.model ?? corpusModel;
-  if (!result.verdict) return { model, tokens: result.tokens };
-  return { model, tokens: result.tokens, stop: { kind: cutKind(result.verdict), at: result.tokensUntilStop } };
+  const answer = result.answerStart !== undefined ? { answerStart: result.answerStart } : {};
+  if (!result.verdict) return { model, tokens: result.tokens, ...answer };
+  const stop = { kind: cutKind(result.verdict), at: result.tokensUntilStop };
+  return { model, tokens: result.tokens, stop, ...answer };
 }
 
 /** A request setting the check runs under. */

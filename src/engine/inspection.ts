@@ -69,6 +69,12 @@ export interface Inspection {
   tokens(): number;
   /** Estimated tokens of one choice over all of its streams. */
   choiceTokens(choice: number): number;
+  /**
+   * The choice's tokens (over all of its streams) when its content entered the last stage of a pack with several
+   * stages, its final answer (`####`, `\boxed{`, `Answer:`...); undefined when it has not. The savings model
+   * learns answer lengths from it.
+   */
+  answerStart(choice: number): number | undefined;
   readonly flags: readonly Rejection[];
 }
 
@@ -82,6 +88,8 @@ class PackStream {
   stageIndex = 0;
   /** Absolute offset where the current stage began. */
   stageStart = 0;
+  /** The stream's estimated tokens before `stageStart`. */
+  stageStartTokens = 0;
   /** Text not yet fed to the stage's rules because it may be the start of a marker. */
   pending = "";
   /** Absolute offset up to which text has been fed to the stage's rules. */
@@ -110,6 +118,8 @@ class PackStream {
   private startStage(index: number, at: number): void {
     this.stageIndex = index;
     this.stageStart = at;
+    // Once per stage: the stream has recorded the piece that holds `at` but not counted it yet.
+    this.stageStartTokens = index === 0 ? 0 : this.stream.tokensBefore(at);
     this.stageTokens = createTokenCounter();
     this.runs = this.stream.instantiate(
       this.pack.rules.filter((rule) => rule.stageIndex === index),
@@ -358,6 +368,12 @@ export function createInspection(packs: readonly CompiledPack[], ctx: RequestCon
     return verdict;
   }
 
+  const choiceTokens = (choice: number): number => {
+    let total = 0;
+    for (const stream of streams.values()) if (stream.key.choice === choice) total += stream.counter.count;
+    return total;
+  };
+
   return {
     push(key, text) {
       const stream = streamFor(key);
@@ -396,10 +412,15 @@ export function createInspection(packs: readonly CompiledPack[], ctx: RequestCon
       for (const stream of streams.values()) total += stream.counter.count;
       return total;
     },
-    choiceTokens(choice) {
-      let total = 0;
-      for (const stream of streams.values()) if (stream.key.choice === choice) total += stream.counter.count;
-      return total;
+    choiceTokens,
+    answerStart(choice) {
+      const content = streams.get(keyOf({ choice, channel: "content" }));
+      const answering = content?.packs.find(
+        (pack) => pack.pack.stages.length > 1 && pack.stageIndex === pack.pack.stages.length - 1,
+      );
+      if (!content || !answering) return undefined;
+      // The other streams of the choice (its reasoning) came before the answer: they count in full.
+      return choiceTokens(choice) - content.counter.count + answering.stageStartTokens;
     },
     flags,
   };

@@ -1,5 +1,5 @@
 import type { CompiledPack } from "./compile";
-import { createInspection, type Rejection, type Verdict } from "./inspection";
+import { createInspection, type Inspection, type Rejection, type Verdict } from "./inspection";
 import { estimateTokens } from "./tokens";
 import type { RequestContext } from "./types";
 
@@ -11,6 +11,8 @@ export interface OfflineResult {
   tokens: number;
   /** Estimated tokens generated before the stream would have stopped (all of them when nothing fired). */
   tokensUntilStop: number;
+  /** Tokens before the final answer began, when the output reached one (`Inspection.answerStart`). */
+  answerStart?: number;
 }
 
 /**
@@ -29,10 +31,24 @@ export function inspectText(
   const tokens = estimateTokens(text);
   for (const piece of pieces) {
     const verdict = inspection.push(key, piece);
-    if (verdict) return { verdict, flags: inspection.flags, tokens, tokensUntilStop: verdict.rejection.offset.tokens };
+    if (verdict) {
+      const tokensUntilStop = verdict.rejection.offset.tokens;
+      return { verdict, flags: inspection.flags, tokens, tokensUntilStop, ...answerStart(inspection) };
+    }
   }
   const verdict = inspection.end(0);
-  return { ...(verdict ? { verdict } : {}), flags: inspection.flags, tokens, tokensUntilStop: tokens };
+  return {
+    ...(verdict ? { verdict } : {}),
+    flags: inspection.flags,
+    tokens,
+    tokensUntilStop: tokens,
+    ...answerStart(inspection),
+  };
+}
+
+function answerStart(inspection: Inspection): { answerStart?: number } {
+  const start = inspection.answerStart(0);
+  return start === undefined ? {} : { answerStart: start };
 }
 
 /** Splits text into word-sized pieces (a word with its leading space, or a run of other characters). */

@@ -158,11 +158,12 @@ export function mergedUsage(
 /** What the attempts teach the savings model, together: each session's own observations, added up. */
 export function mergedObservations(
   results: readonly AttemptResult[],
-): Pick<SavingsObservation, "lengths" | "exitTails" | "rejected" | "cutAt"> {
+): Pick<SavingsObservation, "lengths" | "exitTails" | "answerLengths" | "rejected" | "cutAt"> {
   const all = results.map((result) => result.report.observed);
   return {
     lengths: all.flatMap((observed) => observed.lengths),
     exitTails: all.flatMap((observed) => observed.exitTails),
+    answerLengths: all.flatMap((observed) => observed.answerLengths ?? []),
     rejected: all.flatMap((observed) => observed.rejected ?? []),
     cutAt: all.flatMap((observed) => observed.cutAt ?? []),
   };

@@ -55,6 +55,7 @@ export function createReporter(
     const teaches =
       observed.lengths.length +
         observed.exitTails.length +
+        (observed.answerLengths?.length ?? 0) +
         (observed.rejected?.length ?? 0) +
         (observed.cutAt?.length ?? 0) >
       0;

@@ -39,7 +39,7 @@ export interface SessionReport {
   rejection?: Rejection;
   usage: InflightUsage;
   /** What the request teaches the savings model (accepted lengths, measured exit tails). */
-  observed: Pick<SavingsObservation, "lengths" | "exitTails" | "rejected" | "cutAt">;
+  observed: Pick<SavingsObservation, "lengths" | "exitTails" | "answerLengths" | "rejected" | "cutAt">;
 }
 
 interface Held {

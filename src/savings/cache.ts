@@ -1,4 +1,11 @@
-import { CUT_AT_WINDOW, EXIT_TAIL_WINDOW, LENGTH_WINDOW, REJECTED_WINDOW, slide } from "./history";
+import {
+  ANSWER_LENGTH_WINDOW,
+  CUT_AT_WINDOW,
+  EXIT_TAIL_WINDOW,
+  LENGTH_WINDOW,
+  REJECTED_WINDOW,
+  slide,
+} from "./history";
 import type { HistorySnapshot, SavingsObservation } from "./types";
 
 /**
@@ -61,6 +68,7 @@ export function learnLocally(meter: string, observation: SavingsObservation): vo
     entry.snapshot = {
       lengths: both(snapshot.lengths, observation.lengths, LENGTH_WINDOW),
       exitTails: both(snapshot.exitTails, observation.exitTails, EXIT_TAIL_WINDOW),
+      answerLengths: both(snapshot.answerLengths, observation.answerLengths, ANSWER_LENGTH_WINDOW),
       rejected: both(snapshot.rejected, observation.rejected, REJECTED_WINDOW),
       cutAt: both(snapshot.cutAt, observation.cutAt, CUT_AT_WINDOW),
     };

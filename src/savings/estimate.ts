@@ -16,6 +16,8 @@ export interface CutChoice {
   kind: CutKind;
   /** Tokens the choice had generated when it was cut (inflight's count). */
   generated: number;
+  /** For an `answer` cut: the choice's tokens when its final answer began (`Inspection.answerStart`). */
+  answerStart?: number;
 }
 
 /** The estimate for one choice, before the choices of a request are added up. */
@@ -117,16 +119,33 @@ export function estimateChoice(
       });
       return { ...typicalRemainder(pool(observed, LENGTH_PRIOR), k, cap), method, samples: observed.length };
     }
-    case "answer":
-    case "exit": {
-      const { observed, method } = pick(history.exitTails, {
-        key: "exit_tail_history",
-        model: "exit_tail_model_history",
-        prior: "exit_tail_prior",
-      });
-      return { ...summarise(pool(observed, EXIT_TAIL_PRIOR), cap), method, samples: observed.length };
+    case "answer": {
+      // The rest of the answer: E[A - a | A > a] over the final answers of accepted completions, where `a` is how
+      // far into its answer the cut came. Until the key or its model has enough of them, the exit tail stands in.
+      const answers = history.answerLengths ?? { key: [], model: [] };
+      const known = answers.key.length >= MIN_SAMPLES || answers.model.length >= MIN_SAMPLES;
+      if (cut.answerStart !== undefined && known) {
+        const own = answers.key.length >= MIN_SAMPLES;
+        const observed = own ? answers.key : answers.model;
+        const method = own ? "answer_length_history" : "answer_length_model_history";
+        const into = Math.max(0, k - cut.answerStart);
+        return { ...typicalRemainder(pool(observed, []), into, cap), method, samples: observed.length };
+      }
+      return exitTail(history, cap);
     }
+    case "exit":
+      return exitTail(history, cap);
   }
+}
+
+/** What an answer is followed by, learned from streams let run past an early exit. */
+function exitTail(history: HistorySnapshot, cap: number): ChoiceEstimate {
+  const { observed, method } = pick(history.exitTails, {
+    key: "exit_tail_history",
+    model: "exit_tail_model_history",
+    prior: "exit_tail_prior",
+  });
+  return { ...summarise(pool(observed, EXIT_TAIL_PRIOR), cap), method, samples: observed.length };
 }
 
 /**

@@ -21,6 +21,7 @@ export function loadHistory(sql: SqlStorage, model: string, scope: string): Hist
   return {
     lengths: { key: read(sql, "length", keys.key), model: read(sql, "length", keys.model) },
     exitTails: { key: read(sql, "exit_tail", keys.key), model: read(sql, "exit_tail", keys.model) },
+    answerLengths: { key: read(sql, "answer_length", keys.key), model: read(sql, "answer_length", keys.model) },
     rejected: { key: read(sql, "rejected", keys.key), model: read(sql, "rejected", keys.model) },
     cutAt: { key: read(sql, "cut_at", keys.key), model: read(sql, "cut_at", keys.model) },
   };

@@ -4,6 +4,8 @@ import type { SavingsObservation } from "./types";
 export const LENGTH_WINDOW = 200;
 /** Exit tails kept per key. */
 export const EXIT_TAIL_WINDOW = 100;
+/** Final-answer lengths kept per key. */
+export const ANSWER_LENGTH_WINDOW = 100;
 /** Choice verdicts (rejected or not) kept per key: the rejection share is over the last this many choices. */
 export const REJECTED_WINDOW = 200;
 /** Rejection offsets kept per key. */
@@ -19,7 +21,7 @@ export const MAX_HISTORY_KEYS = 512;
 export const anonymousMeter = (model: string): string => `_anonymous:${model}`;
 
 /** The history kinds a meter keeps (docs/metering.md; `rejected` and `cut_at` feed the fan-out rule). */
-export type HistoryKind = "length" | "exit_tail" | "rejected" | "cut_at";
+export type HistoryKind = "length" | "exit_tail" | "answer_length" | "rejected" | "cut_at";
 
 /**
  * What a request's history is filed under within its team's meter: the model and the task (when adapter routing
@@ -53,6 +55,8 @@ export function observationRows(
       rows.push({ kind: "length", key, values: observation.lengths, size: LENGTH_WINDOW });
     if (observation.exitTails.length > 0)
       rows.push({ kind: "exit_tail", key, values: observation.exitTails, size: EXIT_TAIL_WINDOW });
+    if (observation.answerLengths?.length)
+      rows.push({ kind: "answer_length", key, values: observation.answerLengths, size: ANSWER_LENGTH_WINDOW });
     if (observation.rejected?.length)
       rows.push({ kind: "rejected", key, values: observation.rejected, size: REJECTED_WINDOW });
     if (observation.cutAt?.length) rows.push({ kind: "cut_at", key, values: observation.cutAt, size: CUT_AT_WINDOW });

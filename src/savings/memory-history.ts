@@ -16,6 +16,7 @@ export function createMemoryHistory() {
       return {
         lengths: { key: read("length", keys.key), model: read("length", keys.model) },
         exitTails: { key: read("exit_tail", keys.key), model: read("exit_tail", keys.model) },
+        answerLengths: { key: read("answer_length", keys.key), model: read("answer_length", keys.model) },
         rejected: { key: read("rejected", keys.key), model: read("rejected", keys.model) },
         cutAt: { key: read("cut_at", keys.key), model: read("cut_at", keys.model) },
       };

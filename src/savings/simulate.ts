@@ -10,6 +10,8 @@ export interface StoredOutput {
   /** Estimated tokens of the whole stored output. */
   tokens: number;
   stop?: { kind: CutKind; at: number };
+  /** Tokens before its final answer began, when it has one. */
+  answerStart?: number;
   /** The request's `max_tokens`, if it had one. */
   maxTokens?: number;
 }
@@ -37,8 +39,10 @@ export function createSavingsSimulator(exitEvery = Math.round(1 / DEFAULT_EXIT_S
       const { model, scope, maxTokens } = output;
       const length = maxTokens === undefined ? output.tokens : Math.min(output.tokens, maxTokens);
       const stop = output.stop && (maxTokens === undefined || output.stop.at < maxTokens) ? output.stop : undefined;
+      const { answerStart } = output;
       if (!stop) {
-        history.observe({ model, scope, lengths: [length], exitTails: [] });
+        const answers = answerStart !== undefined && answerStart <= length ? [length - answerStart] : [];
+        history.observe({ model, scope, lengths: [length], exitTails: [], answerLengths: answers });
         return { kind: "learned", length };
       }
       if (stop.kind === "exit" && ++exits % exitEvery === 0) {
@@ -47,7 +51,7 @@ export function createSavingsSimulator(exitEvery = Math.round(1 / DEFAULT_EXIT_S
         return { kind: "exit_sampled", length, tail };
       }
       const estimate = estimateChoice(
-        { kind: stop.kind, generated: stop.at },
+        { kind: stop.kind, generated: stop.at, ...(answerStart !== undefined ? { answerStart } : {}) },
         history.snapshot(model, scope),
         maxTokens,
       );

@@ -24,6 +24,11 @@ interface Options {
   exitSample?: boolean;
 }
 
+const answerStartOf = (inspection: Inspection, choice: number): { answerStart?: number } => {
+  const start = inspection.answerStart(choice);
+  return start === undefined ? {} : { answerStart: start };
+};
+
 const withoutExits = (pack: CompiledPack): CompiledPack => ({
   ...pack,
   rules: pack.rules.filter((rule) => rule.action !== "exit"),
@@ -65,7 +70,11 @@ export function createSavingsTracker(options: Options) {
     cut(verdicts: ReadonlyMap<number, Verdict>, inspection: Inspection, generated: number): void {
       const parts = [...verdicts].map(([choice, verdict]) =>
         estimateChoice(
-          { kind: cutKind(verdict), generated: inspection.choiceTokens(choice) },
+          {
+            kind: cutKind(verdict),
+            generated: inspection.choiceTokens(choice),
+            ...answerStartOf(inspection, choice),
+          },
           history,
           options.ctx.maxTokens,
         ),
@@ -90,21 +99,26 @@ export function createSavingsTracker(options: Options) {
     /**
      * What the request teaches the model: the length of every choice that ended normally (all of them when the
      * request was accepted), the tails measured past exit points, and for every choice that ended whether a rule
-     * rejected it (and where). Nothing from a request that broke off.
+     * rejected it (and where), and the final-answer length of every choice that ended normally with one. Nothing
+     * from a request that broke off.
      */
     observed(
       outcome: string,
       ended: ReadonlySet<number>,
       verdicts: ReadonlyMap<number, Verdict>,
       inspection: Inspection,
-    ): Pick<SavingsObservation, "lengths" | "exitTails" | "rejected" | "cutAt"> {
+    ): Pick<SavingsObservation, "lengths" | "exitTails" | "answerLengths" | "rejected" | "cutAt"> {
       if (outcome !== "accepted" && outcome !== "rejected" && outcome !== "early_exit")
-        return { lengths: [], exitTails: [], rejected: [], cutAt: [] };
+        return { lengths: [], exitTails: [], answerLengths: [], rejected: [], cutAt: [] };
       const all = [...ended].sort((a, b) => a - b);
       const finished = all.filter((choice) => !verdicts.has(choice));
       const rejectedBy = (choice: number) => verdicts.get(choice)?.action === "reject";
       return {
         lengths: finished.map((choice) => inspection.choiceTokens(choice)),
+        answerLengths: finished.flatMap((choice) => {
+          const start = inspection.answerStart(choice);
+          return start === undefined ? [] : [Math.max(0, inspection.choiceTokens(choice) - start)];
+        }),
         exitTails: [...exitAt]
           .filter(([choice]) => finished.includes(choice))
           .map(([choice, at]) => Math.max(0, inspection.choiceTokens(choice) - at.tokens)),

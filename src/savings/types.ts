@@ -3,7 +3,9 @@ import * as z from "../zod";
 /**
  * How a saved estimate was made. Degeneration verdicts run to a cap (`loop_to_*`); format and content verdicts
  * run to a typical length learned from accepted completions (`length_*`); early exits save the typical tail
- * that follows an answer, learned from streams that were let run past it (`exit_tail_*`). `*_history` rests on
+ * that follows an answer, learned from streams that were let run past it (`exit_tail_*`); a rejection in the final
+ * answer saves the rest of the answer, learned from the answers of accepted completions (`answer_length_*`, and
+ * the exit tail until there are enough). `*_history` rests on
  * the request's own key (model and task or packs), `*_model_history` on the model's history across keys, and
  * `*_prior` on the documented prior alone (too little history). `mixed`: the choices of an n > 1 request were
  * cut by verdicts of different kinds. `already_generated`: a rule cut an answer the upstream had sent whole
@@ -18,6 +20,8 @@ export const SAVED_METHODS = [
   "exit_tail_history",
   "exit_tail_model_history",
   "exit_tail_prior",
+  "answer_length_history",
+  "answer_length_model_history",
   "mixed",
   "already_generated",
 ] as const;
@@ -55,6 +59,11 @@ export interface HistorySnapshot {
   /** Tokens that followed an answer in streams let run past an early exit: this key, then the model. */
   exitTails: { key: readonly number[]; model: readonly number[] };
   /**
+   * Tokens of the final answer (from its marker, `####`, `\boxed{`, `Answer:`..., to the end) of accepted
+   * completions that had one. Absent in snapshots that predate it.
+   */
+  answerLengths?: { key: readonly number[]; model: readonly number[] };
+  /**
    * Per choice that ended, newest last: 1 when a rule rejected it, 0 when it finished (or exited early). What the
    * fan-out rule reads as the share of rejected choices (docs/sampling.md). Absent in snapshots that predate it.
    */
@@ -75,6 +84,8 @@ export interface SavingsObservation {
   lengths: number[];
   /** Tails measured after early exits that were let run (see `EXIT_SAMPLE_SHARE`). */
   exitTails: number[];
+  /** Final-answer lengths of the choices that ended normally and had a final answer. */
+  answerLengths?: number[];
   /** Per choice that ended: 1 when a rule rejected it, else 0. */
   rejected?: number[];
   /** The token offsets of the rule rejections among them. */

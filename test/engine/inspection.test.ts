@@ -60,6 +60,25 @@ describe("inspection", () => {
     expect(bad.verdict?.rejection.offset.chars).toBe("Two plus two is four.\n#### four".length);
   });
 
+  it("tells where a choice's final answer began, in tokens over all of its streams, once it has one", () => {
+    const inspection = createInspection([staged], context());
+    inspection.push({ choice: 0, channel: "reasoning" }, "Let me add them up.");
+    inspection.push(key, "Two plus two is four.\n");
+    expect(inspection.answerStart(0)).toBeUndefined();
+    inspection.push(key, "#### 4");
+    const before = estimateTokens("Let me add them up.") + estimateTokens("Two plus two is four.\n");
+    expect(inspection.answerStart(0)).toBe(before);
+    expect(inspection.end(0)).toBeUndefined();
+    expect(inspection.choiceTokens(0) - inspection.answerStart(0)!).toBe(estimateTokens("#### 4"));
+    // A pack of one stage has no final answer to measure.
+    const single = createInspection(
+      [...shippedPacks().values()].filter((p) => p.stages.length === 1),
+      context(),
+    );
+    single.push(key, "Two plus two is four.\n#### 4");
+    expect(single.answerStart(0)).toBeUndefined();
+  });
+
   it("rejects a runaway stage at its budget, not at the end", () => {
     const text = "step. ".repeat(100);
     const { verdict } = run([staged], [text]);

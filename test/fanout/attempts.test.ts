@@ -139,7 +139,13 @@ describe("the attempts of a fanned-out request, added up", () => {
 
   it("adds up what the attempts teach the savings model, and keeps a compact verdict per attempt for the meter", () => {
     const results = [attempt(0, "rejected", { rule: "loop", saved: estimate(100) }), attempt(1, "accepted")];
-    expect(mergedObservations(results)).toEqual({ lengths: [20], exitTails: [], rejected: [1, 0], cutAt: [10] });
+    expect(mergedObservations(results)).toEqual({
+      lengths: [20],
+      exitTails: [],
+      answerLengths: [],
+      rejected: [1, 0],
+      cutAt: [10],
+    });
     expect(attemptVerdict(results[0]!.summary)).toEqual({
       attempt: 0,
       choice: 0,

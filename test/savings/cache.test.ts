@@ -25,12 +25,14 @@ describe("the isolate's copies of the savings history", () => {
     expect(cachedHistory("acme", "m", "packs:default", 0)).toEqual({
       lengths: { key: [60, 61], model: [60, 61] },
       exitTails: { key: [7], model: [7] },
+      answerLengths: { key: [], model: [] },
       rejected: { key: [], model: [] },
       cutAt: { key: [], model: [] },
     });
     expect(cachedHistory("acme", "m", "task:sql", 0)).toEqual({
       lengths: { key: [], model: [60, 61] },
       exitTails: { key: [], model: [7] },
+      answerLengths: { key: [], model: [] },
       rejected: { key: [], model: [] },
       cutAt: { key: [], model: [] },
     });

@@ -57,6 +57,26 @@ describe("the saved estimate", () => {
     expect(estimateChoice({ kind: "exit", generated: 40 }, measured, 50).p90).toBe(10);
   });
 
+  it("saves the rest of the answer for a rejection in the final answer, learned from accepted answers", () => {
+    const answers: HistorySnapshot = {
+      ...tails([30, 30, 30, 30, 30]),
+      answerLengths: { key: [8, 10, 10, 12, 12, 12, 14, 20], model: [] },
+    };
+    // 40 tokens of reasoning, then 10 tokens into the answer: E[A - 10 | A > 10] over 12, 12, 12, 14, 20.
+    const cut = estimateChoice({ kind: "answer", generated: 50, answerStart: 40 }, answers, undefined);
+    expect(cut).toMatchObject({ tokens: 4, method: "answer_length_history", samples: 8 });
+    // The model's answers stand in for a key with too few; without either, or without an answer start, the tail
+    // measured after exits does.
+    const model = { ...answers, answerLengths: { key: [5], model: [8, 10, 10, 12, 12, 12, 14, 20] } };
+    const fromModel = estimateChoice({ kind: "answer", generated: 50, answerStart: 40 }, model, undefined);
+    expect(fromModel).toMatchObject({ tokens: 4, method: "answer_length_model_history" });
+    const few = { ...answers, answerLengths: { key: [5], model: [5] } };
+    const exit = estimateChoice({ kind: "exit", generated: 50 }, few, undefined);
+    expect(estimateChoice({ kind: "answer", generated: 50, answerStart: 40 }, few, undefined)).toEqual(exit);
+    expect(exit.method).toBe("exit_tail_history");
+    expect(estimateChoice({ kind: "answer", generated: 50 }, answers, undefined).method).toBe("exit_tail_history");
+  });
+
   it("rests on the documented prior with too little history, and says so", () => {
     const prior = estimateChoice({ kind: "typical", generated: 0 }, EMPTY_HISTORY, undefined);
     expect(prior.method).toBe("length_prior");

@@ -37,6 +37,7 @@ describe("the savings history", () => {
         scope: i % 3 === 0 ? "task:sql" : "packs:default",
         lengths: [i, i + 1],
         exitTails: i % 2 === 0 ? [i % 7] : [],
+        answerLengths: i % 5 === 0 ? [i % 11] : [],
       }),
     );
     for (const step of steps) memory.observe(step);
@@ -49,6 +50,7 @@ describe("the savings history", () => {
         expect(stored.lengths.key.length).toBeLessThanOrEqual(LENGTH_WINDOW);
         expect(stored.lengths.model).toHaveLength(LENGTH_WINDOW);
         expect(stored.exitTails.model).toHaveLength(EXIT_TAIL_WINDOW);
+        expect(stored.answerLengths?.model).toHaveLength(52);
         // Oldest first: the window ends with the newest observation.
         expect(stored.lengths.model.at(-1)).toBe(260);
       }

@@ -109,9 +109,19 @@ describe("the saved estimate in a session", () => {
     expect(report.observed).toEqual({
       lengths: [estimateTokens("A short and clean answer.")],
       exitTails: [],
+      answerLengths: [],
       rejected: [0],
       cutAt: [],
     });
+  });
+
+  it("teaches the length of an accepted choice's final answer, from its marker to its end", () => {
+    const { report } = run(chatFrames(["Two and two make 4.\n", "#### ", "4"]), {
+      packs: [shippedPacks().get("math")!],
+    });
+    expect(report.outcome).toBe("accepted");
+    expect(report.observed.answerLengths).toEqual([estimateTokens("#### 4")]);
+    expect(report.observed.lengths).toEqual([estimateTokens("Two and two make 4.\n#### 4")]);
   });
 
   it("teaches no length from a rejected request, only that it was rejected and where; nothing from a broken-off one", () => {
@@ -119,6 +129,7 @@ describe("the saved estimate in a session", () => {
     expect(rejected.report.observed).toEqual({
       lengths: [],
       exitTails: [],
+      answerLengths: [],
       rejected: [1],
       cutAt: [estimateTokens("Sure! ")],
     });
@@ -136,7 +147,13 @@ describe("the saved estimate in a session", () => {
       abort: () => undefined,
     });
     broken.upstreamFailed("cut");
-    expect(broken.report().observed).toEqual({ lengths: [], exitTails: [], rejected: [], cutAt: [] });
+    expect(broken.report().observed).toEqual({
+      lengths: [],
+      exitTails: [],
+      answerLengths: [],
+      rejected: [],
+      cutAt: [],
+    });
   });
 
   it("lets a sampled request run past its early exit: the client gets it all, the tail is measured", () => {

@@ -14,6 +14,8 @@ export const DASHBOARD_TABLES = String.raw`
     exit_tail_history: "tail after the answer, learned from the key",
     exit_tail_model_history: "tail after the answer, learned from the model",
     exit_tail_prior: "tail after the answer, from the prior",
+    answer_length_history: "rest of the final answer, learned from the key",
+    answer_length_model_history: "rest of the final answer, learned from the model",
     mixed: "choices cut for different reasons",
     already_generated: "answer already generated: nothing saved",
   };
