@@ -47,7 +47,7 @@ export default defineConfig({
       },
       {
         // Node-side checks without a Worker running: the replay and eval CLIs, the deploy configuration and its
-        // generated types, the bundle size budget, the README's reference tables against the source.
+        // generated types, the bundle size budget, the reference tables in the README and docs/ against the source, their links.
         test: {
           name: "node",
           include: ["test/node/**/*.test.ts"],

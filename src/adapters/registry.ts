@@ -11,7 +11,7 @@ import {
 } from "./schema";
 import { retireTensor } from "./tensor/store";
 
-/** KV key prefixes owned by the adapter registry (documented in README, Per-task adapters). */
+/** KV key prefixes owned by the adapter registry (documented in docs/storage.md, Adapter registry). */
 export const ADAPTER_PREFIX = "adapter:";
 export const TASK_PREFIX = "task:";
 

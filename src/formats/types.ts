@@ -28,7 +28,7 @@ export type Outcome = "accepted" | "rejected" | "early_exit" | "client_abort" | 
  */
 export type CountedBy = "upstream" | "inflight" | "inflight_upstream_invalid";
 
-/** The codes of the error inflight sends when the upstream's stream fails (README: Failure behaviour). */
+/** The codes of the error inflight sends when the upstream's stream fails (docs/api.md, Failure behaviour). */
 export type FailureCode = "malformed_upstream_stream" | "upstream_timeout" | "incomplete_upstream_stream";
 
 /** The status a non-streaming client gets for a failure: 504 for a wait that ran out, else 502. */

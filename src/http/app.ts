@@ -41,14 +41,14 @@ export function createApp() {
     }
   });
 
-  // One door per route (README: Endpoints): any other method or spelling is refused before anything else runs.
+  // One door per route (docs/api.md, Endpoints): any other method or spelling is refused before anything else runs.
   app.use("/v1/*", routeDoors());
-  // Team keys (README: Teams, keys and metering): before every /v1 route, so nothing is forwarded for an unauthenticated request.
+  // Team keys (docs/teams.md): before every /v1 route, so nothing is forwarded for an unauthenticated request.
   app.use("/v1/*", teamAuth());
   // Every body is read once, bounded by MAX_REQUEST_BYTES, before any route reads it.
   app.use("/v1/*", boundedBody());
   app.get(TEAM_USAGE_PATH, teamUsageHandler);
-  // Task -> adapter routing (README: Per-task adapters): after team authentication, before the completion handlers.
+  // Task -> adapter routing (docs/adapters.md): after team authentication, before the completion handlers.
   app.post("/v1/chat/completions", adapterRouting("chat"));
   app.post("/v1/completions", adapterRouting("completions"));
   app.post("/v1/chat/completions", createProxyHandler(PROXIED_APIS.chat));

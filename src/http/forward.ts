@@ -59,7 +59,7 @@ export function completionUpstreamHeaders(c: Context<AppEnv>, spec: UpstreamSpec
  * `UPSTREAM_TOTAL_TIMEOUT_MS`), a client that leaves at any stage aborts the upstream at once, and every ending is
  * reported once, as what it was: an event stream runs through the session; a whole JSON completion (an upstream
  * that ignored `stream: true`) is validated and metered the same way and relayed; error bodies that are not JSON,
- * and answers that are neither, become errors in the API's envelope. README "Failure behaviour" has the table.
+ * and answers that are neither, become errors in the API's envelope. docs/api.md "Failure behaviour" has the table.
  */
 export async function forwardCompletion(c: Context<AppEnv>, forwarding: Forwarding): Promise<Response> {
   const { config, requestId } = c.var;

@@ -17,7 +17,7 @@ export interface PackPolicy {
   enforced: string[];
   /** Resolved against DEFAULT_PACKS; `[]` means no default pack (a task's adapter packs still apply). */
   defaults: string[];
-  /** The team's task when a request names none (adapter routing, README: Per-task adapters). */
+  /** The team's task when a request names none (adapter routing, docs/adapters.md). */
   defaultTask?: string;
 }
 

@@ -66,7 +66,7 @@ export function reservationNano(estimate: CostEstimate, price: ModelPrice | unde
 /**
  * Decides whether a request may start. It may while the committed spend (finished requests, plus the
  * reservations of running ones) is below every limit. So concurrent requests pass a limit by at most the
- * last admitted request's cost, as long as each costs no more than it reserved (README: Budgets).
+ * last admitted request's cost, as long as each costs no more than it reserved (docs/teams.md, Budgets).
  */
 export function checkBudget(limits: BudgetLimits, spend: Committed, now: Date): BudgetDenial | null {
   const bounds = periods(now);

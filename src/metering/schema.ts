@@ -86,7 +86,7 @@ CREATE TABLE savings_history (
 `;
 
 /**
- * Budget reservations (README: Budgets): what each running request may still cost, booked at admission and
+ * Budget reservations (docs/teams.md, Budgets): what each running request may still cost, booked at admission and
  * replaced by the request's row when it is recorded. `expires_ms` lets a reservation whose request never
  * reports (a crashed isolate) lapse. `route` says which door a request took (`POST /v1/chat/completions`,
  * `POST /v1/embeddings`...); rows written before this step have none.

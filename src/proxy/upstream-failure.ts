@@ -3,7 +3,7 @@ import { redactSecrets } from "./upstream";
 
 /**
  * Why the upstream gave no usable answer before any stream reached the client. Each reason becomes one public
- * error in `describeFailure`; README "Failure behaviour" lists them.
+ * error in `describeFailure`; docs/api.md "Failure behaviour" lists them.
  */
 export type UpstreamFailure =
   /** The connection could not be made. */

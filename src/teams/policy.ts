@@ -19,7 +19,7 @@ export const PolicySchema = z.strictObject({
   default_packs: z.optional(z.array(PackNameSchema).check(z.maxLength(32))),
   /** Models a request may name; null or absent means any. */
   allowed_models: z.optional(z.nullable(z.array(ModelPatternSchema).check(z.maxLength(256)))),
-  /** The task (README: Per-task adapters) of a request that names none. */
+  /** The task (docs/adapters.md) of a request that names none. */
   default_task: z.optional(
     z
       .string()

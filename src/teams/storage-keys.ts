@@ -1,5 +1,5 @@
 /**
- * Every KV key inflight writes to `INFLIGHT_KV`, in one place (the README, "Storage schema", documents their values).
+ * Every KV key inflight writes to `INFLIGHT_KV`, in one place (docs/storage.md documents their values).
  *
  * - `key:<sha256 hex of the key>`: `KeyLookup`, present while the key is live (deleted on revocation).
  * - `keyinfo:<key id>`: `KeyInfo`, kept after revocation for the audit trail.

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -18,11 +18,30 @@ const EXPECTED: Record<string, RegExp> = {
   "/v1/completions": /"code":"math\.arithmetic".*"evidence":"96 \/ 4 = 26"/,
 };
 
+/** `.ci/run` creates this venv with test/e2e/python/requirements.txt; `INFLIGHT_PYTHON` points elsewhere. */
+const python = process.env.INFLIGHT_PYTHON ?? join(root, ".venv/bin/python");
+
+/** What each language's client example must print: both rejections, with the rule, the offset and the usage. */
+const EXAMPLE_OUTPUT = [
+  /\nrejected: math\.arithmetic at token \d+: .*96 \/ 4 = 26.*\nusage: \d+ tokens, outcome rejected\n/,
+  /\nrejected: repetition-loop at token \d+\nusage: \d+ tokens, about \d+ saved \(loop_to_max_tokens\)\n/,
+];
+
+const readme = () => readFileSync(join(root, "README.md"), "utf8");
+
+/** The code blocks the README marks to be run (`<!-- run: ts -->` on the line before the fence), by language. */
+function runnableExamples(): Record<string, string[]> {
+  const examples: Record<string, string[]> = {};
+  for (const match of readme().matchAll(/<!-- run: ([a-z]+) -->\n```[a-z]*\n([\s\S]*?)\n```/g))
+    (examples[match[1]!] ??= []).push(`${match[2]!}\n`);
+  return examples;
+}
+
 /** The Quick start section's `curl` commands, continuation lines joined. */
 function quickStartCurls(): string[] {
-  const readme = readFileSync(join(root, "README.md"), "utf8");
-  const start = readme.indexOf("\n## Quick start\n");
-  const section = readme.slice(start, readme.indexOf("\n## ", start + 1));
+  const text = readme();
+  const start = text.indexOf("\n## Quick start\n");
+  const section = text.slice(start, text.indexOf("\n## ", start + 1));
   const blocks = [...section.matchAll(/```sh\n([\s\S]*?)```/g)].map((match) => match[1] ?? "");
   return blocks
     .flatMap((block) => block.replace(/\\\n\s*/g, "").split("\n"))
@@ -87,7 +106,66 @@ describe("npm start with no upstream configured", () => {
       expect(result.stdout, route).toMatch(EXPECTED[route]!);
     }
   });
+
+  describe("the README's client examples, run as written with no API key set", () => {
+    const examples = runnableExamples();
+    // The SDKs refuse to start without a key: the examples must fall back to a placeholder, so none is set here.
+    const env = Object.fromEntries(
+      Object.entries(process.env).filter(([name]) => name !== "OPENAI_API_KEY" && name !== "ANTHROPIC_API_KEY"),
+    ) as NodeJS.ProcessEnv;
+    const source = (code: string) => code.replaceAll("http://localhost:8787", `http://127.0.0.1:${port}`);
+
+    it("are marked: one TypeScript and one Python block", () => {
+      expect(Object.fromEntries(Object.entries(examples).map(([lang, blocks]) => [lang, blocks.length]))).toEqual({
+        ts: 1,
+        py: 1,
+      });
+    });
+
+    it("TypeScript (tsx, the official openai and @anthropic-ai/sdk): both rejections and their usage read from the exceptions", async () => {
+      // Beside the project's node_modules, so that the example's imports resolve as in a project that installed them.
+      symlinkSync(join(root, "node_modules"), join(dir, "node_modules"));
+      const file = join(dir, "example.mts");
+      writeFileSync(file, source(examples.ts![0]!));
+      // As a user's strict project compiles it: tsx alone would run code whose types are wrong.
+      const tsc = ["--noEmit", "--strict", "--module", "nodenext", "--target", "es2022", "--types", "node", file];
+      const compiled = await execute(join(root, "node_modules/.bin/tsc"), [...tsc, "--skipLibCheck"], env, dir);
+      expect(compiled).toEqual({ code: 0, stdout: "" });
+      const result = await execute(join(root, "node_modules/.bin/tsx"), [file], env, dir);
+      expect(result).toMatchObject({ code: 0, stdout: expect.stringMatching(EXAMPLE_OUTPUT[0]!) });
+      expect(result.stdout).toMatch(EXAMPLE_OUTPUT[1]!);
+    }, 60_000);
+
+    it("Python (the official openai and anthropic SDKs): both rejections and their usage read from the exceptions", async () => {
+      if (!existsSync(python))
+        throw new Error(
+          `${python} not found: create it with \`python3 -m venv .venv && .venv/bin/pip install -r ` +
+            "test/e2e/python/requirements.txt` (.ci/run does), or set INFLIGHT_PYTHON",
+        );
+      const file = join(dir, "example.py");
+      writeFileSync(file, source(examples.py![0]!));
+      const result = await execute(python, [file], env, dir);
+      expect(result).toMatchObject({ code: 0, stdout: expect.stringMatching(EXAMPLE_OUTPUT[0]!) });
+      expect(result.stdout).toMatch(EXAMPLE_OUTPUT[1]!);
+    }, 60_000);
+  });
 });
+
+/** Runs a program to its end; its stderr goes to the test's output. */
+function execute(
+  command: string,
+  args: readonly string[],
+  env: NodeJS.ProcessEnv,
+  cwd: string,
+): Promise<{ code: number | null; stdout: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { cwd, env, stdio: ["ignore", "pipe", "inherit"] });
+    let stdout = "";
+    child.stdout.on("data", (data: Buffer) => (stdout += data.toString("utf8")));
+    child.on("error", reject);
+    child.on("close", (code) => resolve({ code, stdout }));
+  });
+}
 
 function shell(command: string): Promise<{ code: number | null; stdout: string }> {
   return new Promise((resolve, reject) => {

@@ -1,22 +1,20 @@
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { errorCodesIn } from "./error-codes";
-import { readme, root } from "./helpers";
+import { doc, root } from "./helpers";
 
 const sites = errorCodesIn(join(root, "src"));
 const sourceCodes = [...new Set(sites.map((site) => site.code))].sort();
 
-/** The codes in the second column of the README's error table. */
+/** The codes in the second column of the error table (docs/api.md, "Error codes"). */
 function documentedCodes(): string[] {
-  const section = readme("Rejections, early exit and usage");
-  const table = section.slice(section.indexOf("### Error codes"));
-  return table
+  return doc("docs/api.md", "Error codes")
     .split("\n")
     .filter((line) => line.startsWith("| "))
     .flatMap((line) => /^\|[^|]*\| `([a-z][a-z0-9_]*)` \|/.exec(line)?.[1] ?? []);
 }
 
-describe("the README's error table", () => {
+describe("the error table in docs/api.md", () => {
   it("finds the codes in the source: the extraction sees helpers, API error functions and stream frames", () => {
     // One of each way a code is written: errorBody, invalidRequest, an API's error(), a routing helper, a frame.
     expect(sourceCodes).toEqual(

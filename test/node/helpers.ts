@@ -47,10 +47,15 @@ export function run(
 
 /** The README, or one `## ` section of it (up to the next `## ` heading). */
 export function readme(section?: string): string {
-  const text = readFileSync(join(root, "README.md"), "utf8");
+  return doc("README.md", section);
+}
+
+/** A Markdown file of the repository (`docs/api.md`), or one `## ` section of it (up to the next `## ` heading). */
+export function doc(path: string, section?: string): string {
+  const text = readFileSync(join(root, path), "utf8");
   if (section === undefined) return text;
   const start = text.indexOf(`\n## ${section}\n`);
-  if (start < 0) throw new Error(`README has no "## ${section}" section`);
+  if (start < 0) throw new Error(`${path} has no "## ${section}" section`);
   const end = text.indexOf("\n## ", start + 1);
   return text.slice(start, end < 0 ? undefined : end);
 }

@@ -68,7 +68,7 @@ describe("budget reservations under concurrency", () => {
       expect(admitted).toBe(Math.ceil(limitNano / COST_NANO));
       expect(statuses.filter((s) => s === 429)).toHaveLength(CONCURRENT - admitted);
       expect(total).toMatchObject({ requests: CONCURRENT, accepted: admitted, budget_denied: CONCURRENT - admitted });
-      // The bound the README states: the limit, plus the reservation of the last request admitted.
+      // The bound docs/teams.md states (Budgets): the limit, plus the reservation of the last request admitted.
       expect(total.cost_nano_usd).toBeLessThan(limitNano + COST_NANO);
       expect(await reservations("acme")).toEqual([]);
     },

@@ -4,7 +4,7 @@ import type { ValidatorKind } from "../../engine/types";
 
 const params = z
   .strictObject({
-    /** Estimated tokens the stage may use (see the README on token estimates). */
+    /** Estimated tokens the stage may use (see docs/tokens.md). */
     maxTokens: z.optional(z.number().check(z.int(), z.positive())),
     maxChars: z.optional(z.number().check(z.int(), z.positive())),
   })

@@ -20,7 +20,7 @@ const params = z.strictObject({
    * `solution` (the text after any thinking, up to its first final-answer marker).
    */
   scope: z.enum(["thinking", "solution"]),
-  /** Estimated tokens allowed (see the README on token estimates). */
+  /** Estimated tokens allowed (see docs/tokens.md). */
   maxTokens: z.number().check(z.int(), z.positive()),
 });
 
