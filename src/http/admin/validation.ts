@@ -48,7 +48,7 @@ export const teamsDisabled = () =>
   errorResponse(
     503,
     errorBody(
-      "Teams are not configured: bind the INFLIGHT_KV namespace (see the README, Teams, keys and metering).",
+      "Teams are not configured: bind the INFLIGHT_KV namespace (see docs/teams.md).",
       "server_error",
       "teams_disabled",
     ),
