@@ -1,6 +1,7 @@
-import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
+import { payloads, recordingFiles } from "./recordings";
 
 /** One labelled model output. */
 export interface LabelledSample {
@@ -116,58 +117,28 @@ function haluEval(path: string): LabelledSample[] {
   }));
 }
 
-/** Every file under `dir`. */
-function walk(dir: string): string[] {
-  return readdirSync(dir).flatMap((name) => {
-    const path = join(dir, name);
-    return statSync(path).isDirectory() ? walk(path) : [path];
-  });
-}
-
-/** The JSON payloads of a recorded stream: SSE `data:` lines, or one chunk a line (`*.chunks.txt`). */
-function payloads(file: string): Row[] {
-  const raw = readFileSync(file, "utf8");
-  const lines = file.endsWith(".chunks.txt")
-    ? raw.split("\n")
-    : raw
-        .split(/\r?\n/)
-        .filter((line) => line.startsWith("data:"))
-        .map((line) => line.slice(5).trim());
-  return lines.flatMap((line) => {
-    try {
-      const value: unknown = JSON.parse(line);
-      return value && typeof value === "object" ? [value as Row] : [];
-    } catch {
-      return [];
-    }
-  });
-}
-
 /**
  * Recorded Chat Completions streams of reasoning models (DeepSeek, Z.ai, Alibaba, Groq, xAI, a Hugging Face
  * `<think>` stream): choice 0's `reasoning_content` / `reasoning` and `content`. Not labelled; every one is a
  * real answer, so a rejection is a false rejection unless read otherwise.
  */
 function reasoningRecordings(dir: string): LabelledSample[] {
-  return walk(dir)
-    .filter((file) => /\.(sse|bin|chunks\.txt)$/.test(file))
-    .sort()
-    .flatMap((file) => {
-      let reasoning = "";
-      let text = "";
-      for (const chunk of payloads(file)) {
-        for (const choice of (chunk.choices as Row[] | undefined) ?? []) {
-          if ((choice.index ?? 0) !== 0) continue;
-          const delta = (choice.delta as Row | undefined) ?? {};
-          const thought = typeof delta.reasoning_content === "string" ? delta.reasoning_content : delta.reasoning;
-          if (typeof thought === "string") reasoning += thought;
-          if (typeof delta.content === "string") text += delta.content;
-        }
+  return recordingFiles(dir).flatMap((file) => {
+    let reasoning = "";
+    let text = "";
+    for (const chunk of payloads(file)) {
+      for (const choice of (chunk.choices as Row[] | undefined) ?? []) {
+        if ((choice.index ?? 0) !== 0) continue;
+        const delta = (choice.delta as Row | undefined) ?? {};
+        const thought = typeof delta.reasoning_content === "string" ? delta.reasoning_content : delta.reasoning;
+        if (typeof thought === "string") reasoning += thought;
+        if (typeof delta.content === "string") text += delta.content;
       }
-      const thinks = reasoning.trim() !== "" || text.trimStart().startsWith("<think>");
-      if (!thinks) return [];
-      return [{ id: relative(dir, file), prompt: "", text, reasoning, correct: true }];
-    });
+    }
+    const thinks = reasoning.trim() !== "" || text.trimStart().startsWith("<think>");
+    if (!thinks) return [];
+    return [{ id: relative(dir, file), prompt: "", text, reasoning, correct: true }];
+  });
 }
 
 /** The reasoning traces written for the tests (`test/fixtures/reasoning-traces.jsonl`), labelled by hand. */

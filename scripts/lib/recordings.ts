@@ -22,7 +22,8 @@ export function recordingFiles(dir: string): string[] {
     .sort();
 }
 
-function payloads(file: string): Json[] {
+/** The JSON payloads of a recorded stream: SSE `data:` lines, or one chunk a line (`*.chunks.txt`). */
+export function payloads(file: string): Json[] {
   const raw = readFileSync(file, "utf8");
   const lines = file.endsWith(".chunks.txt")
     ? raw.split("\n")

@@ -4,7 +4,7 @@ import type { AttemptError } from "../fanout/merge";
 import { attemptBody } from "../fanout/plan";
 import { retryDelay } from "../fanout/retry";
 import type { Frame, Json } from "../formats/types";
-import { UpstreamAbort, type AbortReason } from "../proxy/abort";
+import { createUpstreamAbort } from "../proxy/abort";
 import { createPump } from "../proxy/pump";
 import { createSession } from "../proxy/session";
 import { abortOf, describeFailure, type UpstreamFailure } from "../proxy/upstream-failure";
@@ -72,12 +72,7 @@ export function createAttempt(shared: AttemptShared, index: number) {
   const { config, requestId } = c.var;
   const { api, request, packs, upstream: spec } = forwarding;
   const target = c.var.upstream;
-  const controller = new AbortController();
-  const abort = (reason: AbortReason) => {
-    if (!controller.signal.aborted) controller.abort(new UpstreamAbort(reason));
-  };
-  const aborted = (): AbortReason | undefined =>
-    controller.signal.reason instanceof UpstreamAbort ? controller.signal.reason.reason : undefined;
+  const { signal, abort, aborted } = createUpstreamAbort();
   const format = api.createFormat();
   const history = shared.history();
   const session = createSession({
@@ -158,7 +153,7 @@ export function createAttempt(shared: AttemptShared, index: number) {
           target,
           headers: shared.headers,
           body: upstreamBody,
-          signal: controller.signal,
+          signal,
           timer,
           aborted,
         });
@@ -184,7 +179,7 @@ export function createAttempt(shared: AttemptShared, index: number) {
             ? undefined
             : retryDelay(answered, opened.headers?.get("retry-after") ?? null, retries, msLeft);
         if (wait !== undefined) {
-          if (!(await pause(wait, controller.signal))) return "stopped";
+          if (!(await pause(wait, signal))) return "stopped";
           retries += 1;
           continue;
         }

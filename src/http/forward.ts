@@ -1,6 +1,6 @@
 import type { Context } from "hono";
 import type { CompiledPack } from "../engine/compile";
-import { UpstreamAbort, type AbortReason } from "../proxy/abort";
+import { createUpstreamAbort } from "../proxy/abort";
 import { collectFrames, createPump, streamToClient } from "../proxy/pump";
 import type { ParsedRequest } from "../proxy/request";
 import { createSession, type Frame } from "../proxy/session";
@@ -65,13 +65,7 @@ export async function forwardCompletion(c: Context<AppEnv>, forwarding: Forwardi
   const { config, requestId } = c.var;
   const { api, request, packs, upstream: spec } = forwarding;
   const target = c.var.upstream;
-  const controller = new AbortController();
-  const abort = (reason: AbortReason) => {
-    if (!controller.signal.aborted) controller.abort(new UpstreamAbort(reason));
-  };
-  /** Why the upstream request was aborted, if inflight aborted it. */
-  const aborted = (): AbortReason | undefined =>
-    controller.signal.reason instanceof UpstreamAbort ? controller.signal.reason.reason : undefined;
+  const { signal, abort, aborted } = createUpstreamAbort();
   const format = api.createFormat();
   const packNames = packs.map((pack) => pack.name);
   // The savings history of this request's key, asked for now, in parallel with the upstream request.
@@ -132,7 +126,7 @@ export async function forwardCompletion(c: Context<AppEnv>, forwarding: Forwardi
     target,
     headers: completionUpstreamHeaders(c, spec),
     body: JSON.stringify(api.upstreamBody(request.body, target)),
-    signal: controller.signal,
+    signal,
     timer,
     aborted,
   });

@@ -22,3 +22,20 @@ export class UpstreamAbort extends Error {
     this.name = "UpstreamAbort";
   }
 }
+
+/**
+ * The abort side of one upstream request: `abort` records the first reason only, and `aborted` says which reason
+ * that was (undefined while the request runs, or when something other than inflight aborted it).
+ */
+export function createUpstreamAbort() {
+  const controller = new AbortController();
+  return {
+    signal: controller.signal,
+    abort(reason: AbortReason): void {
+      if (!controller.signal.aborted) controller.abort(new UpstreamAbort(reason));
+    },
+    aborted(): AbortReason | undefined {
+      return controller.signal.reason instanceof UpstreamAbort ? controller.signal.reason.reason : undefined;
+    },
+  };
+}
