@@ -1,5 +1,5 @@
 import { vi } from "vitest";
-import { chatFrames } from "../helpers/fake-upstream";
+import { chatFrames, eventStream } from "../helpers/fake-upstream";
 
 /** What the faked upstream did for one request of a fanned-out one. */
 export interface SubRequestLog {
@@ -20,7 +20,6 @@ export type Answer = string[] | Response | (() => Response | Promise<Response>);
  */
 export function seededUpstream(answer: (body: Record<string, unknown>, index: number) => Answer): SubRequestLog[] {
   const logs: SubRequestLog[] = [];
-  const encoder = new TextEncoder();
   vi.spyOn(globalThis, "fetch").mockImplementation(async (input, init) => {
     const request = new Request(input as RequestInfo, init as RequestInit);
     const body = (await request.json()) as Record<string, unknown>;
@@ -31,27 +30,7 @@ export function seededUpstream(answer: (body: Record<string, unknown>, index: nu
     if (typeof planned === "function") return planned();
     const frames = chatFrames(planned, { id: `chatcmpl-up${logs.length}` });
     log.planned = frames.length;
-    let i = 0;
-    const stream = new ReadableStream<Uint8Array>(
-      {
-        pull(controller) {
-          if (init?.signal?.aborted) return;
-          const frame = frames[i];
-          i += 1;
-          if (frame === undefined) {
-            controller.close();
-            return;
-          }
-          log.sent += 1;
-          controller.enqueue(encoder.encode(frame));
-        },
-        cancel() {
-          log.cancelled = true;
-        },
-      },
-      { highWaterMark: 0 },
-    );
-    return new Response(stream, { headers: { "content-type": "text/event-stream" } });
+    return eventStream(frames, log, init?.signal);
   });
   return logs;
 }

@@ -43,7 +43,6 @@ export function fakeUpstream(
   respond?: (request: Request) => Response | Promise<Response>,
 ): UpstreamLog {
   const log: UpstreamLog = { requests: [], sent: 0, cancelled: false, abortReason: undefined };
-  const encoder = new TextEncoder();
   vi.spyOn(globalThis, "fetch").mockImplementation(async (input, init) => {
     const request = new Request(input as RequestInfo, init as RequestInit);
     const text = await request.clone().text();
@@ -58,29 +57,43 @@ export function fakeUpstream(
       log.abortReason = init.signal?.reason;
     });
     if (respond) return respond(request);
-    let i = 0;
-    const stream = new ReadableStream<Uint8Array>(
-      {
-        pull(controller) {
-          if (init?.signal?.aborted) return;
-          const frame = frames[i];
-          i += 1;
-          if (frame === undefined) {
-            controller.close();
-            return;
-          }
-          log.sent += 1;
-          controller.enqueue(typeof frame === "string" ? encoder.encode(frame) : frame);
-        },
-        cancel() {
-          log.cancelled = true;
-        },
-      },
-      { highWaterMark: 0 },
-    );
-    return new Response(stream, { headers: { "content-type": "text/event-stream" } });
+    return eventStream(frames, log, init?.signal);
   });
   return log;
+}
+
+const encoder = new TextEncoder();
+
+/**
+ * An SSE response that sends `frames` one per read, as a paced upstream does: `log.sent` counts those sent,
+ * `log.cancelled` is set when the reader cancels, and nothing more is sent once `signal` aborts.
+ */
+export function eventStream(
+  frames: readonly (string | Uint8Array)[],
+  log: { sent: number; cancelled: boolean },
+  signal?: AbortSignal | null,
+): Response {
+  let i = 0;
+  const stream = new ReadableStream<Uint8Array>(
+    {
+      pull(controller) {
+        if (signal?.aborted) return;
+        const frame = frames[i];
+        i += 1;
+        if (frame === undefined) {
+          controller.close();
+          return;
+        }
+        log.sent += 1;
+        controller.enqueue(typeof frame === "string" ? encoder.encode(frame) : frame);
+      },
+      cancel() {
+        log.cancelled = true;
+      },
+    },
+    { highWaterMark: 0 },
+  );
+  return new Response(stream, { headers: { "content-type": "text/event-stream" } });
 }
 
 /** Parses an SSE body into its data payloads (JSON where possible). */

@@ -1,4 +1,5 @@
 import { vi } from "vitest";
+import { eventStream } from "../../helpers/fake-upstream";
 
 /** One request an engine saw. */
 export interface SeenRequest {
@@ -59,7 +60,6 @@ export function fakeEngines(hosts: Record<string, FakeEngine | "down">, frames: 
   const logs: Record<string, EngineLog> = {};
   for (const host of Object.keys(hosts))
     logs[host] = { requests: [], streamed: [], refused: [], sent: 0, cancelled: false };
-  const encoder = new TextEncoder();
   vi.spyOn(globalThis, "fetch").mockImplementation(async (input, init) => {
     const request = new Request(input as RequestInfo, init as RequestInit);
     const url = new URL(request.url);
@@ -84,24 +84,7 @@ export function fakeEngines(hosts: Record<string, FakeEngine | "down">, frames: 
     const out = answer === "stream" ? frames : answer.frames;
     if (answer === "stream") log.streamed.push(seen);
     else log.refused.push({ request: seen, status: 200 });
-    let i = 0;
-    const stream = new ReadableStream<Uint8Array>(
-      {
-        pull(controller) {
-          if (init?.signal?.aborted) return;
-          const frame = out[i];
-          i += 1;
-          if (frame === undefined) return controller.close();
-          log.sent += 1;
-          controller.enqueue(encoder.encode(frame));
-        },
-        cancel() {
-          log.cancelled = true;
-        },
-      },
-      { highWaterMark: 0 },
-    );
-    return new Response(stream, { headers: { "content-type": "text/event-stream" } });
+    return eventStream(out, log, init?.signal);
   });
   return logs;
 }
