@@ -26,10 +26,14 @@ export interface SavingsTraceItem {
  */
 export function traceItem(sample: LabelledSample, result: OfflineResult, corpusModel: string): SavingsTraceItem {
   const model = sample.model ?? corpusModel;
-  const answer = result.answerStart !== undefined ? { answerStart: result.answerStart } : {};
-  if (!result.verdict) return { model, tokens: result.tokens, ...answer };
-  const stop = { kind: cutKind(result.verdict), at: result.tokensUntilStop };
-  return { model, tokens: result.tokens, stop, ...answer };
+  const { answerStart } = result;
+  if (!result.verdict) return { model, tokens: result.tokens, answerStart };
+  return {
+    model,
+    tokens: result.tokens,
+    stop: { kind: cutKind(result.verdict), at: result.tokensUntilStop },
+    answerStart,
+  };
 }
 
 /** A request setting the check runs under. */

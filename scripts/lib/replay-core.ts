@@ -146,7 +146,7 @@ export function createReplayer(packs: readonly CompiledPack[]) {
           scope,
           tokens: result.tokens,
           ...(result.verdict ? { stop: { kind: cutKind(result.verdict), at: result.tokensUntilStop } } : {}),
-          ...(result.answerStart !== undefined ? { answerStart: result.answerStart } : {}),
+          answerStart: result.answerStart,
           ...(maxTokens !== undefined ? { maxTokens } : {}),
         });
         samples.push({

@@ -1,5 +1,5 @@
 import type { CompiledPack } from "./compile";
-import { createInspection, type Inspection, type Rejection, type Verdict } from "./inspection";
+import { createInspection, type Rejection, type Verdict } from "./inspection";
 import { estimateTokens } from "./tokens";
 import type { RequestContext } from "./types";
 
@@ -33,7 +33,7 @@ export function inspectText(
     const verdict = inspection.push(key, piece);
     if (verdict) {
       const tokensUntilStop = verdict.rejection.offset.tokens;
-      return { verdict, flags: inspection.flags, tokens, tokensUntilStop, ...answerStart(inspection) };
+      return { verdict, flags: inspection.flags, tokens, tokensUntilStop, answerStart: inspection.answerStart(0) };
     }
   }
   const verdict = inspection.end(0);
@@ -42,13 +42,8 @@ export function inspectText(
     flags: inspection.flags,
     tokens,
     tokensUntilStop: tokens,
-    ...answerStart(inspection),
+    answerStart: inspection.answerStart(0),
   };
-}
-
-function answerStart(inspection: Inspection): { answerStart?: number } {
-  const start = inspection.answerStart(0);
-  return start === undefined ? {} : { answerStart: start };
 }
 
 /** Splits text into word-sized pieces (a word with its leading space, or a run of other characters). */

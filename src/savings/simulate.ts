@@ -51,7 +51,7 @@ export function createSavingsSimulator(exitEvery = Math.round(1 / DEFAULT_EXIT_S
         return { kind: "exit_sampled", length, tail };
       }
       const estimate = estimateChoice(
-        { kind: stop.kind, generated: stop.at, ...(answerStart !== undefined ? { answerStart } : {}) },
+        { kind: stop.kind, generated: stop.at, answerStart },
         history.snapshot(model, scope),
         maxTokens,
       );

@@ -24,11 +24,6 @@ interface Options {
   exitSample?: boolean;
 }
 
-const answerStartOf = (inspection: Inspection, choice: number): { answerStart?: number } => {
-  const start = inspection.answerStart(choice);
-  return start === undefined ? {} : { answerStart: start };
-};
-
 const withoutExits = (pack: CompiledPack): CompiledPack => ({
   ...pack,
   rules: pack.rules.filter((rule) => rule.action !== "exit"),
@@ -73,7 +68,7 @@ export function createSavingsTracker(options: Options) {
           {
             kind: cutKind(verdict),
             generated: inspection.choiceTokens(choice),
-            ...answerStartOf(inspection, choice),
+            answerStart: inspection.answerStart(choice),
           },
           history,
           options.ctx.maxTokens,
