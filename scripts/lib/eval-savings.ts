@@ -93,7 +93,7 @@ export function checkSavings(items: readonly SavingsTraceItem[], pack: string, s
     onPrior: 0,
     covered: 0,
     errors: [],
-    byKind: { degeneration: kind(), typical: kind(), answer: kind(), exit: kind() },
+    byKind: { degeneration: kind(), typical: kind(), answer: kind(), exit: kind(), ended: kind() },
   };
   for (const item of items) {
     const step = simulator.next({

@@ -29,6 +29,11 @@ export interface Verdict {
    * `\boxed{`): what the output would still have generated is an answer's tail, not a typical remainder.
    */
   finalStage?: true;
+  /**
+   * Decided by the end-of-output checks (`Inspection.end`), once the output had ended: the upstream had generated
+   * all of it, so the cut saved nothing (the final equation of `Answer: (6 - 4) * 5 = 24` closes at its end).
+   */
+  outputEnded?: true;
 }
 
 /** Identifies one text stream of a response: a choice's content, its reasoning, or one tool call's arguments. */
@@ -400,7 +405,10 @@ export function createInspection(packs: readonly CompiledPack[], ctx: RequestCon
       const ended = endStreams(key.choice);
       return ended?.action === "reject" ? ended : verdict;
     },
-    end: endStreams,
+    end(choice) {
+      const verdict = endStreams(choice);
+      return verdict && { ...verdict, outputEnded: true };
+    },
     cleared(key) {
       const stream = streams.get(keyOf(key));
       if (!stream) return 0;

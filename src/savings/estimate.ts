@@ -106,6 +106,8 @@ export function estimateChoice(
   const k = cut.generated;
   const cap = maxTokens === undefined ? Number.POSITIVE_INFINITY : Math.max(0, maxTokens - k);
   switch (cut.kind) {
+    case "ended":
+      return { tokens: 0, p10: 0, p90: 0, method: "already_generated", samples: 0 };
     case "degeneration": {
       const left = maxTokens === undefined ? Math.max(0, DEFAULT_LOOP_CAP - k) : cap;
       const method = maxTokens === undefined ? "loop_to_default_cap" : "loop_to_max_tokens";
@@ -158,12 +160,18 @@ export function combineEstimates(
 ): SavedEstimate | null {
   if (parts.length === 0) return null;
   const methods = new Set(parts.map((part) => part.method));
+  // Every cut choice had ended before its rule decided: the most the cut can have saved is nothing.
+  const ended = methods.size === 1 && methods.has("already_generated");
   return {
     completion_tokens: parts.reduce((sum, part) => sum + part.tokens, 0),
     p10: parts.reduce((sum, part) => sum + part.p10, 0),
     p90: parts.reduce((sum, part) => sum + part.p90, 0),
     method: methods.size === 1 ? parts[0]!.method : "mixed",
     samples: Math.min(...parts.map((part) => part.samples)),
-    upper_bound: bound.maxTokens === undefined ? null : Math.max(0, bound.maxTokens * bound.choices - bound.generated),
+    upper_bound: ended
+      ? 0
+      : bound.maxTokens === undefined
+        ? null
+        : Math.max(0, bound.maxTokens * bound.choices - bound.generated),
   };
 }

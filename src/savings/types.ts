@@ -8,8 +8,9 @@ import * as z from "../zod";
  * the exit tail until there are enough). `*_history` rests on
  * the request's own key (model and task or packs), `*_model_history` on the model's history across keys, and
  * `*_prior` on the documented prior alone (too little history). `mixed`: the choices of an n > 1 request were
- * cut by verdicts of different kinds. `already_generated`: a rule cut an answer the upstream had sent whole
- * (it ignored `stream: true`), so nothing was saved. docs/metering.md describes each.
+ * cut by verdicts of different kinds. `already_generated`: the output was complete when its rule decided (the
+ * upstream sent the answer whole, ignoring `stream: true`, or the rule's check closed at the output's end), so
+ * nothing was saved. docs/metering.md describes each.
  */
 export const SAVED_METHODS = [
   "loop_to_max_tokens",

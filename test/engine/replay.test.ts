@@ -10,7 +10,7 @@ describe("replay", () => {
     const lines = [
       JSON.stringify({
         question: "12 loaves at $3 each for 5 days?",
-        output: "Each day she makes 12 * 3 = $36.\nIn 5 days she makes 36 * 5 = $170.\n#### 170",
+        output: "Each day she makes 12 * 3 = $36.\nIn 5 days she makes 36 * 5 = $170.\nThat is her total.\n#### 170",
       }),
       JSON.stringify({
         object: "chat.completion",

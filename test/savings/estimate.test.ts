@@ -77,6 +77,20 @@ describe("the saved estimate", () => {
     expect(estimateChoice({ kind: "answer", generated: 50 }, answers, undefined).method).toBe("exit_tail_history");
   });
 
+  it("books nothing for a choice its rule decided after it had ended, and no bound when every cut choice had", () => {
+    const ended = estimateChoice({ kind: "ended", generated: 40 }, lengths(shortAnswers), 1500);
+    expect(ended).toEqual({ tokens: 0, p10: 0, p90: 0, method: "already_generated", samples: 0 });
+    const bound = { maxTokens: 1500, choices: 2, generated: 80 };
+    expect(combineEstimates([ended, ended], bound)).toMatchObject({ completion_tokens: 0, upper_bound: 0 });
+    // Beside a choice cut mid-output, the request's bound is max_tokens x n less what was generated, as ever.
+    const cut = estimateChoice({ kind: "typical", generated: 1 }, lengths(shortAnswers), 1500);
+    expect(combineEstimates([ended, cut], bound)).toMatchObject({
+      completion_tokens: cut.tokens,
+      method: "mixed",
+      upper_bound: 2920,
+    });
+  });
+
   it("rests on the documented prior with too little history, and says so", () => {
     const prior = estimateChoice({ kind: "typical", generated: 0 }, EMPTY_HISTORY, undefined);
     expect(prior.method).toBe("length_prior");

@@ -82,6 +82,27 @@ describe("the saved estimate in a session", () => {
     expect(rejection.error.usage).toEqual(rejection.usage);
   });
 
+  it("books nothing when the rule decided only once the output had ended: all of it was generated", () => {
+    const math = { packs: [shippedPacks().get("math")!], ctx: context({ maxTokens: 1500 }), history: jsonAnswers(30) };
+    // The false equation is closed by the end of the output: the upstream had finished it before the rule spoke.
+    const atEnd = run(chatFrames(["Two and two:\n", "2 + 2 = 5"]), math);
+    expect(atEnd.events.at(-1).error.code).toBe("math.arithmetic");
+    expect(atEnd.report.usage.inflight.saved_estimate).toEqual({
+      completion_tokens: 0,
+      p10: 0,
+      p90: 0,
+      method: "already_generated",
+      samples: 0,
+      upper_bound: 0,
+    });
+    // The same equation closed by text that follows it is cut mid-output: the rest of a typical answer is booked.
+    const midway = run(chatFrames(["Two and two:\n", "2 + 2 = 5.", " Then we add", " the rest", " to it."]), math);
+    expect(midway.events.at(-1).error.code).toBe("math.arithmetic");
+    const estimate = midway.report.usage.inflight.saved_estimate;
+    expect(estimate).toMatchObject({ method: "length_history", samples: 30 });
+    expect(estimate.completion_tokens).toBeGreaterThan(0);
+  });
+
   it("uses the history once it arrives, for a cut after that", () => {
     const session = createSession({
       requestId: "req_late",

@@ -17,7 +17,7 @@ export const DASHBOARD_TABLES = String.raw`
     answer_length_history: "rest of the final answer, learned from the key",
     answer_length_model_history: "rest of the final answer, learned from the model",
     mixed: "choices cut for different reasons",
-    already_generated: "answer already generated: nothing saved",
+    already_generated: "output complete when the rule decided: nothing saved",
   };
   var isPrior = function (method) { return /_prior$/.test(method); };
   function el(tag, attrs, text) {
