@@ -18,6 +18,31 @@ export interface SavingsTraceItem {
   tokens: number;
   stop?: { kind: CutKind; at: number };
   answerStart?: number;
+  /**
+   * A loop cut whose stored text is still repeating at its very end: its generator's own length limit (or the
+   * dataset) cut it short, so the stored text says only that at least this much was left, not how much.
+   */
+  loopCutShort?: true;
+}
+
+/** The longest loop period the check looks for, as `repetition-loop` does (`maxPeriod`). */
+const MAX_PERIOD = 1024;
+/** How much of the end must repeat: the `minChars` of `repetition-loop`. */
+const MIN_RUN = 240;
+
+/**
+ * Whether `text` ends inside a loop: for some period p up to 1,024 characters, its last max(240, 2p) characters
+ * each equal the one p before. A loop that ended by itself (the model moved on, or stopped) does not.
+ */
+export function endsInLoop(text: string): boolean {
+  for (let p = 1; p <= MAX_PERIOD; p += 1) {
+    const run = Math.max(MIN_RUN, 2 * p);
+    if (text.length < run + p) return false;
+    let periodic = true;
+    for (let i = text.length - run; i < text.length && periodic; i += 1) periodic = text[i] === text[i - p];
+    if (periodic) return true;
+  }
+  return false;
 }
 
 /**
@@ -28,11 +53,13 @@ export function traceItem(sample: LabelledSample, result: OfflineResult, corpusM
   const model = sample.model ?? corpusModel;
   const { answerStart } = result;
   if (!result.verdict) return { model, tokens: result.tokens, answerStart };
+  const kind = cutKind(result.verdict);
   return {
     model,
     tokens: result.tokens,
-    stop: { kind: cutKind(result.verdict), at: result.tokensUntilStop },
+    stop: { kind, at: result.tokensUntilStop },
     answerStart,
+    ...(kind === "degeneration" && endsInLoop(sample.text) ? { loopCutShort: true as const } : {}),
   };
 }
 
@@ -72,6 +99,11 @@ export interface SavingsStats {
   /** Per cut: estimate minus truth, in tokens. */
   errors: number[];
   byKind: Record<CutKind, KindStats>;
+  /**
+   * Loop cuts whose stored text was cut short while still looping, before the setting's `max_tokens`: what they
+   * really had left is unknown (the stored remainder is a lower bound), so they are counted here and not above.
+   */
+  cutShort: { cuts: number; estimate: number; stored: number };
 }
 
 /**
@@ -94,6 +126,7 @@ export function checkSavings(items: readonly SavingsTraceItem[], pack: string, s
     covered: 0,
     errors: [],
     byKind: { degeneration: kind(), typical: kind(), answer: kind(), exit: kind(), ended: kind() },
+    cutShort: { cuts: 0, estimate: 0, stored: 0 },
   };
   for (const item of items) {
     const step = simulator.next({
@@ -104,6 +137,13 @@ export function checkSavings(items: readonly SavingsTraceItem[], pack: string, s
     if (step.kind === "exit_sampled") stats.sampledExits += 1;
     if (step.kind !== "cut" || !item.stop) continue;
     const { estimate, truth } = step;
+    // Past the setting's max_tokens the stored loop did reach the limit, so its truth is known after all.
+    if (item.loopCutShort && (setting.maxTokens === undefined || item.tokens < setting.maxTokens)) {
+      stats.cutShort.cuts += 1;
+      stats.cutShort.estimate += estimate.tokens;
+      stats.cutShort.stored += truth;
+      continue;
+    }
     stats.cuts += 1;
     stats.estimate += estimate.tokens;
     stats.p10 += estimate.p10;
@@ -153,7 +193,10 @@ export function savingsRowData({ corpus, pack, setting, stats: s }: SavingsRow) 
     estimate: s.estimate,
     p10: s.p10,
     p90: s.p90,
-    estimateOverTruth: Number.isFinite(ratio) ? ratio : null,
+    estimateOverTruth: s.cuts > 0 && Number.isFinite(ratio) ? ratio : null,
+    loopsCutShort: s.cutShort.cuts,
+    loopsCutShortEstimate: s.cutShort.estimate,
+    loopsCutShortStored: s.cutShort.stored,
     verdict: verdictOf(s),
   };
 }
@@ -186,11 +229,12 @@ export function savingsTable(rows: readonly SavingsRow[]): string {
     "truth in [p10, p90]",
     "on prior",
     "by kind: estimate / truth",
+    "loops cut short while looping: estimate / stored (not judged)",
     "target",
   ];
   const line = (values: readonly string[]) => `| ${values.join(" | ")} |`;
   const body = rows
-    .filter((row) => row.stats.cuts > 0)
+    .filter((row) => row.stats.cuts + row.stats.cutShort.cuts > 0)
     .map(({ corpus, pack, setting, stats: s }) => {
       const errors = [...s.errors].sort((a, b) => a - b);
       const ratio = ratioOf(s);
@@ -201,12 +245,17 @@ export function savingsTable(rows: readonly SavingsRow[]): string {
         num(s.cuts) + (s.sampledExits > 0 ? ` (+${num(s.sampledExits)} exits let run)` : ""),
         num(s.truth),
         `${num(s.estimate)} (${num(s.p10)} to ${num(s.p90)})`,
-        Number.isFinite(ratio) ? ratio.toFixed(2) : "—",
+        s.cuts > 0 && Number.isFinite(ratio) ? ratio.toFixed(2) : "—",
         s.bound > 0 && s.truth > 0 ? (s.bound / s.truth).toFixed(1) : "—",
-        `${num(quantile(errors, 0.1))} / ${num(quantile(errors, 0.5))} / ${num(quantile(errors, 0.9))}`,
-        `${((100 * s.covered) / s.cuts).toFixed(0)}%`,
-        `${((100 * s.onPrior) / s.cuts).toFixed(0)}%`,
-        kinds(s),
+        s.cuts > 0
+          ? `${num(quantile(errors, 0.1))} / ${num(quantile(errors, 0.5))} / ${num(quantile(errors, 0.9))}`
+          : "—",
+        s.cuts > 0 ? `${((100 * s.covered) / s.cuts).toFixed(0)}%` : "—",
+        s.cuts > 0 ? `${((100 * s.onPrior) / s.cuts).toFixed(0)}%` : "—",
+        kinds(s) || "—",
+        s.cutShort.cuts > 0
+          ? `${num(s.cutShort.cuts)}: ${num(s.cutShort.estimate)} / ≥ ${num(s.cutShort.stored)}`
+          : "—",
         verdictOf(s),
       ]);
     });

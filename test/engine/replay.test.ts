@@ -26,7 +26,7 @@ describe("replay", () => {
     expect(report.samples.map((s) => [s.line, s.choice, s.status, s.verdict?.rule])).toEqual([
       [1, 0, "rejected", "math.arithmetic"],
       [2, 0, "accepted", undefined],
-      [2, 1, "rejected", "repetition-loop"],
+      [2, 1, "rejected", "math.repetition-loop"],
     ]);
     expect(report.unreadable).toEqual([expect.objectContaining({ line: 4 })]);
     const left = report.samples.reduce((sum, s) => sum + s.tokensLeft, 0);
@@ -81,8 +81,8 @@ describe("replay summary", () => {
     expect(totals.byRule).toEqual({
       "math.arithmetic": { rejected: 1, exited: 0, flagged: 0 },
       "math.invented-quantities": { rejected: 0, exited: 0, flagged: 1 },
+      "math.repetition-loop": { rejected: 1, exited: 0, flagged: 0 },
       "math.stop-after-answer": { rejected: 0, exited: 1, flagged: 0 },
-      "repetition-loop": { rejected: 1, exited: 0, flagged: 0 },
     });
     expect(Object.keys(totals.byRule)).toEqual(Object.keys(totals.byRule).sort());
   });

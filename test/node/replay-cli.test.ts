@@ -26,7 +26,7 @@ describe("npm run replay", () => {
     expect(stdout).toContain("7 lines, 5 samples: 2 accepted, 2 rejected, 0 exited early, 1 flagged; 2 unreadable");
     expect(stdout).toMatch(/^math\.arithmetic +1 +0 +0$/m);
     expect(stdout).toMatch(/^math\.invented-quantities +0 +0 +1$/m);
-    expect(stdout).toMatch(/^repetition-loop +1 +0 +0$/m);
+    expect(stdout).toMatch(/^math\.repetition-loop +1 +0 +0$/m);
     expect(stdout).toMatch(
       /^tokens [\d,]+; estimated saved [\d,]+ \(\d+\.\d%; p10-p90 [\d,]+-[\d,]+\); really left after the cuts [\d,]+ \(estimate \/ truth \d+\.\d\d\)$/m,
     );
@@ -42,7 +42,7 @@ describe("npm run replay", () => {
       [1, "q1", undefined, 0, "rejected", "math.arithmetic"],
       [2, 7, undefined, 0, "accepted", undefined],
       [3, "batch_req_1", "task-7", 0, "accepted", undefined],
-      [3, "batch_req_1", "task-7", 1, "rejected", "repetition-loop"],
+      [3, "batch_req_1", "task-7", 1, "rejected", "math.repetition-loop"],
       [5, "q4", undefined, 0, "flagged", undefined],
       [6, "q5", undefined, undefined, "unreadable", undefined],
       [7, undefined, undefined, undefined, "unreadable", undefined],
@@ -87,7 +87,7 @@ describe("npm run replay", () => {
       byRule: {
         "math.arithmetic": { rejected: 1, exited: 0, flagged: 0 },
         "math.invented-quantities": { rejected: 0, exited: 0, flagged: 1 },
-        "repetition-loop": { rejected: 1, exited: 0, flagged: 0 },
+        "math.repetition-loop": { rejected: 1, exited: 0, flagged: 0 },
       },
     });
     expect(summary.tokensLeft).toBeGreaterThan(0);

@@ -8,6 +8,7 @@ import { PackSchema } from "../../../src/engine/pack-schema";
 import { estimateTokens } from "../../../src/engine/tokens";
 import { shippedPacks } from "../../../src/packs";
 import { mathValidators } from "../../../src/validators/math";
+import { textValidators } from "../../../src/validators/text";
 import { randomSplit } from "../../helpers/chunking";
 import { context } from "../../helpers/packs";
 
@@ -46,9 +47,11 @@ const byId = (id: string) => traces.find((trace) => trace.id === id)!;
 describe("the math pack", () => {
   const pack = PackSchema.parse(parse(mathPackSource));
 
-  it("names only math validators, with parameters they accept", () => {
+  it("names only math validators and the text packs' two loop validators, with parameters they accept", () => {
+    const loops = textValidators.filter((k) => k.name === "repetition-loop" || k.name === "sentence-loop");
+    expect(loops).toHaveLength(2);
     for (const rule of pack.rules) {
-      const kind = mathValidators.find((k) => k.name === rule.validator);
+      const kind = [...mathValidators, ...loops].find((k) => k.name === rule.validator);
       expect(kind, rule.validator).toBeDefined();
       expect(kind!.params.safeParse(rule.params).success, rule.id).toBe(true);
     }
@@ -84,6 +87,29 @@ describe("the math pack", () => {
       .map((trace) => [trace.id, trace] as const),
   )("rejects the wrong trace %s", (_id, trace) => {
     expect(stream(trace)?.action).toBe("reject");
+  });
+
+  it("stops a looping solution, or a looping thinking, when the loop is certain and not at a budget", () => {
+    // A Game of 24 loop: every equation in it holds, so only the loop rule can stop it.
+    const loop = "4 * 4 = 16 (left: 16)\n16 + 4 = 20 (left: 20)\n20 - 4 = 16 (left: 16)\n";
+    const solution = stream({
+      id: "loop",
+      prompt: "4 4 4 10",
+      content: `Steps:\n${loop.repeat(60)}`,
+      correct: false,
+      note: "",
+    });
+    expect(solution?.rejection.rule).toBe("math.repetition-loop");
+    expect(solution!.rejection.offset.tokens).toBeLessThan(200);
+    const thinking = stream({
+      id: "loop-thinking",
+      prompt: "4 4 4 10",
+      reasoning: `Let me try.\n${loop.repeat(60)}`,
+      content: "\\boxed{24}",
+      correct: false,
+      note: "",
+    });
+    expect(thinking?.rejection).toMatchObject({ rule: "math.repetition-loop", channel: "reasoning" });
   });
 
   it("lets a false step that nothing uses through, as documented", () => {
