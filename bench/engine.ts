@@ -14,6 +14,11 @@ import { median } from "./lib/stats";
 export interface EngineRow {
   pack: string;
   mbPerSec: number;
+  /**
+   * Time per character against an inspection with no rules over the same text (the token counter and the stream
+   * bookkeeping alone), measured in the same repetition: what the pack's rules cost, whatever the machine's speed.
+   */
+  vsNoRules: number;
   /** Share of the corpus text the pack read before its verdicts stopped the streams. */
   readShare: number;
   ms1k: number;
@@ -123,17 +128,27 @@ export function runEngine(packs: ReadonlyMap<string, CompiledPack>, log: (line: 
   const subsetChars = subset.reduce((sum, s) => sum + s.pieces.reduce((n, p) => n + p.length, 0), 0);
   const pool = [...reasoningSamples(corpus), ...corpus.filter((s) => s.source === "halueval-chat")];
   const rows: EngineRow[] = [];
+  /** MB/s of `packs` over the subset, and the characters read. */
+  const rate = (packs: readonly CompiledPack[]) => {
+    let read = 0;
+    const start = performance.now();
+    for (const sample of subset) read += inspect(packs, sample);
+    return { mbPerSec: read / 1e6 / ((performance.now() - start) / 1000), read };
+  };
+  for (const sample of subset.slice(0, 200)) inspect([], sample);
   for (const [name, pack] of packs) {
     const one = [pack];
     // Warm up the JIT on a slice of the corpus before timing.
     for (const sample of subset.slice(0, 200)) inspect(one, sample);
     const rates: number[] = [];
+    const ratios: number[] = [];
     let read = 0;
     for (let rep = 0; rep < 3; rep += 1) {
-      read = 0;
-      const start = performance.now();
-      for (const sample of subset) read += inspect(one, sample);
-      rates.push(read / 1e6 / ((performance.now() - start) / 1000));
+      const bare = rate([]);
+      const measured = rate(one);
+      read = measured.read;
+      rates.push(measured.mbPerSec);
+      ratios.push(bare.mbPerSec / measured.mbPerSec);
     }
     const unbudgeted = [withoutBudgets(pack)];
     const long = longOutput(unbudgeted[0]!, pool, 100_000);
@@ -142,6 +157,7 @@ export function runEngine(packs: ReadonlyMap<string, CompiledPack>, log: (line: 
     const row: EngineRow = {
       pack: name,
       mbPerSec: median(rates),
+      vsNoRules: median(ratios),
       readShare: read / subsetChars,
       ms1k: timeOne(unbudgeted, at(1_000), 100, 5),
       ms10k: timeOne(unbudgeted, at(10_000), 10, 5),

@@ -142,6 +142,10 @@ export async function startUpstream(options: UpstreamOptions = {}): Promise<Upst
     });
   }
 
+  // Keep idle connections longer than a client's pool does (Node's default is 5 s), as providers' load balancers
+  // do: otherwise a client that reuses a connection the server is just closing sees "connection lost" under load.
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
   server.listen(options.port ?? 0, host);
   await new Promise<void>((resolve, reject) => {
     server.once("listening", resolve);
