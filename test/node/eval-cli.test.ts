@@ -11,7 +11,7 @@ describe("npm run eval", () => {
   it("reports without failing by default, even when a target is missed", async () => {
     const { code, stdout } = await eval_("miss");
     expect(code).toBe(0);
-    expect(stdout).toMatch(/^# inflight eval: chat, default, math over 33 labelled samples$/m);
+    expect(stdout).toMatch(/^# inflight eval: chat, default, math over 34 labelled samples$/m);
     expect(stdout).toContain("- false rejections <= 1% of correct samples: not met in GSM8K reference / math;");
   });
 
@@ -19,7 +19,7 @@ describe("npm run eval", () => {
     const { code, stdout } = await eval_("pass", ["--json"]);
     expect(code).toBe(0);
     const report = JSON.parse(stdout);
-    expect(report).toMatchObject({ packs: ["chat", "default", "math"], samples: 21, met: true });
+    expect(report).toMatchObject({ packs: ["chat", "default", "math"], samples: 22, met: true });
     // Three packs over the three fixture corpora and the repository's reasoning traces (BBM has one task, no total).
     expect(report.rows).toHaveLength(12);
     expect(report.rows.find((row: any) => row.corpus === "BBM multistep arithmetic" && row.pack === "math")).toEqual(
