@@ -3,6 +3,7 @@ import { historyScope } from "../../src/savings/history";
 import { cutKind, type CutKind } from "../../src/savings/kinds";
 import { DEFAULT_EXIT_SAMPLE_SHARE } from "../../src/savings/sampling";
 import { createSavingsSimulator } from "../../src/savings/simulate";
+import { RepetitionLoopParamsSchema } from "../../src/validators/text/repetition-loop";
 import type { LabelledSample } from "./corpora";
 
 /**
@@ -25,10 +26,8 @@ export interface SavingsTraceItem {
   loopCutShort?: true;
 }
 
-/** The longest loop period the check looks for, as `repetition-loop` does (`maxPeriod`). */
-const MAX_PERIOD = 1024;
-/** How much of the end must repeat: the `minChars` of `repetition-loop`. */
-const MIN_RUN = 240;
+/** The loop validator's own defaults: the longest period it looks for, and how much the copies must cover. */
+const { maxPeriod: MAX_PERIOD, minChars: MIN_RUN } = RepetitionLoopParamsSchema.parse({});
 
 /**
  * Whether `text` ends inside a loop: for some period p up to 1,024 characters, its last max(240, 2p) characters
